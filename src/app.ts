@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import fastifySseModule, { type SSEPluginOptions } from '@fastify/sse';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { registerAuth } from './http/auth.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { registerHealthRoutes } from './http/routes/health.js';
+import { registerJobEventsRoute } from './http/routes/job-events.js';
+import { registerJobRoutes } from './http/routes/jobs.js';
+import { registerServerRoutes } from './http/routes/servers.js';
+import { StreamRegistry } from './http/stream-registry.js';
+import { JobService } from './jobs/job-service.js';
+import { createLogger, redactUrl } from './observability/logger.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { JobStore } from './store/types.js';
+import { UpstreamPool } from './upstream/pool.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The parts of a running gateway, exposed for main.ts and tests. */
+export interface Gateway {
+  config: Config;
+  store: JobStore;
+  pool: UpstreamPool;
+  jobs: JobService;
+  streams: StreamRegistry;
+  version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: Gateway;
+  }
+}
+
+export interface BuildOptions {
+  /** Defaults to a pino logger at `config.logLevel` on stdout. */
+  logger?: Logger;
+}
+
+// The package's CommonJS export is the fastify-plugin-wrapped function; its types describe the
+// module namespace instead, and its named export is the unwrapped (encapsulated) plugin.
+const fastifySse = fastifySseModule as unknown as FastifyPluginAsync<SSEPluginOptions>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the gateway's Fastify app from a validated config. Does not listen. */
+export async function buildApp(
+  config: Config,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    // Types stay types: a number where a string belongs is a 400, not a silent conversion.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  }) as unknown as FastifyInstance;
+
+  await app.register(fastifySse);
+
+  if (config.store !== 'memory') {
+    throw new Error(`STORE=${config.store} is not available in this version; use STORE=memory`);
+  }
+  const store = new MemoryStore({
+    retentionMs: config.jobs.retentionMs,
+    maxJobs: config.jobs.maxJobs,
+    maxEventsPerJob: config.jobs.maxEventsPerJob,
+  });
+  const pool = new UpstreamPool(config.upstreams, {
+    connectTimeoutMs: config.upstream.connectTimeoutMs,
+    logger,
+    clientVersion: version,
+  });
+  const jobs = new JobService({ store, pool, limits: config.jobs, logger });
+  const streams = new StreamRegistry();
+  app.decorate('gateway', { config, store, pool, jobs, streams, version });
+
+  let closing = false;
+  registerProblemHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerAuth(app, config.apiKeys);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        owner: request.owner ?? undefined,
+      },
+      'request',
+    );
+  });
+
+  registerHealthRoutes(app, {
+    pool,
+    isClosing: () => closing,
+    storeReady: async () => true,
+  });
+  registerServerRoutes(app, pool);
+  registerJobRoutes(app, jobs);
+  registerJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
+
+  // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
+  app.addHook('preClose', async () => {
+    closing = true;
+    await jobs.shutdown();
+    streams.endAll();
+  });
+  app.addHook('onClose', async () => {
+    await pool.close();
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** How to reach one upstream MCP server. */
+export type UpstreamConfig =
+  | {
+      name: string;
+      transport: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      cwd?: string;
+    }
+  | {
+      name: string;
+      transport: 'streamable-http' | 'sse';
+      url: string;
+      headers: Record<string, string>;
+    };
+
+/** An API key: `name` identifies the caller (jobs belong to it), `secret` is the bearer token. */
+export interface ApiKey {
+  name: string;
+  secret: string;
+}
+
+/** Everything the gateway reads from its environment and its mcpServers file, validated. */
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: string;
+  store: 'memory' | 'redis';
+  redisUrl: string;
+  /** Empty when the gateway runs open. */
+  apiKeys: readonly ApiKey[];
+  upstreams: readonly UpstreamConfig[];
+  /** Where the upstreams came from: a file path, or `demo` for the bundled demo server. */
+  upstreamSource: string;
+  jobs: {
+    /** Hard deadline used when a job names none. */
+    defaultTimeoutMs: number;
+    /** The largest `timeoutMs` a client may ask for. */
+    maxTimeoutMs: number;
+    /** Idle deadline (restarted by each progress notification) used when a job names none. */
+    defaultIdleTimeoutMs: number;
+    /** How long a finished job and its events are kept. */
+    retentionMs: number;
+    /** How many jobs the memory store holds at most (finished ones are evicted first). */
+    maxJobs: number;
+    /** How many events one job's log retains at most. */
+    maxEventsPerJob: number;
+  };
+  sse: {
+    /** The `retry:` hint sent first on every stream. */
+    retryMs: number;
+    /** A comment line is sent after this long without any other write. */
+    heartbeatMs: number;
+    /** A subscriber whose unsent bytes pass this is disconnected. */
+    maxBacklogBytes: number;
+  };
+  upstream: {
+    /** How long connecting to an upstream (and listing its tools) may take. */
+    connectTimeoutMs: number;
+  };
+  /** How long shutdown may take before the process exits anyway. */
+  shutdownGraceMs: number;
+}
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const settingsSchema = z.object({
+  PORT: int(0, 65535, 8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STORE: z.enum(['memory', 'redis']).default('memory'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  API_KEYS: z.string().default(''),
+  GATEWAY_CONFIG: z.string().optional(),
+  JOB_DEFAULT_TIMEOUT_MS: int(1, 2 ** 31 - 1, 10 * 60_000),
+  JOB_MAX_TIMEOUT_MS: int(1, 2 ** 31 - 1, 6 * 60 * 60_000),
+  JOB_DEFAULT_IDLE_TIMEOUT_MS: int(1, 2 ** 31 - 1, 5 * 60_000),
+  JOB_RETENTION_MS: int(1000, 2 ** 31 - 1, 60 * 60_000),
+  MAX_JOBS: int(1, 10_000_000, 10_000),
+  MAX_EVENTS_PER_JOB: int(2, 1_000_000, 1000),
+  SSE_RETRY_MS: int(1, 3_600_000, 2000),
+  SSE_HEARTBEAT_MS: int(10, 15_000, 15_000),
+  SSE_MAX_BACKLOG_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
+  SHUTDOWN_GRACE_MS: int(100, 600_000, 10_000),
+});
+
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const stringMap = z.record(z.string(), z.string());
+
+// Entries keep unknown keys (disabled, timeout, autoApprove, ...) that other MCP clients use.
+const stdioEntry = z.looseObject({
+  type: z.literal('stdio').optional(),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: stringMap.default({}),
+  cwd: z.string().min(1).optional(),
+});
+const urlEntry = z.looseObject({
+  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: stringMap.default({}),
+});
+const fileSchema = z.looseObject({
+  mcpServers: z.record(z.string(), z.looseObject({ disabled: z.boolean().optional() })),
+});
+
+/** Expands `${VAR}` and `${VAR:-default}` in every string of a parsed JSON value. */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, where = '$'): unknown {
+  if (typeof value === 'string') {
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_m, name: string, fallback?: string) => {
+        const found = env[name];
+        if (found !== undefined && found !== '') return found;
+        if (fallback !== undefined) return fallback;
+        throw new ConfigError(`${where}: environment variable ${name} is not set`);
+      },
+    );
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${where}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, `${where}.${k}`)]),
+    );
+  }
+  return value;
+}
+
+function describeIssues(error: z.ZodError, prefix: string): string {
+  return error.issues
+    .map((issue) => {
+      const at = issue.path.length ? `${prefix}.${issue.path.join('.')}` : prefix;
+      return `${at}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Parses an mcpServers document (already JSON-parsed) into upstream configs. */
+export function parseUpstreams(
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  source: string,
+): UpstreamConfig[] {
+  const file = fileSchema.safeParse(document);
+  if (!file.success) {
+    throw new ConfigError(`${source}: ${describeIssues(file.error, 'mcpServers file')}`);
+  }
+  const upstreams: UpstreamConfig[] = [];
+  for (const [name, raw] of Object.entries(file.data.mcpServers)) {
+    if (raw.disabled === true) continue;
+    const where = `mcpServers.${name}`;
+    if (!SERVER_NAME.test(name)) {
+      throw new ConfigError(
+        `${source}: ${where}: server names are 1-64 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    const expanded = expandEnv(raw, env, `${source}: ${where}`);
+    const hasUrl = typeof (expanded as { url?: unknown }).url === 'string';
+    const type = (expanded as { type?: unknown }).type;
+    if (type === 'stdio' || (!hasUrl && type === undefined)) {
+      const entry = stdioEntry.safeParse(expanded);
+      if (!entry.success) throw new ConfigError(`${source}: ${describeIssues(entry.error, where)}`);
+      const { command, args, env: childEnv, cwd } = entry.data;
+      upstreams.push({ name, transport: 'stdio', command, args, env: childEnv, cwd });
+      continue;
+    }
+    const entry = urlEntry.safeParse(expanded);
+    if (!entry.success) throw new ConfigError(`${source}: ${describeIssues(entry.error, where)}`);
+    const transport = entry.data.type === 'sse' ? 'sse' : 'streamable-http';
+    upstreams.push({ name, transport, url: entry.data.url, headers: entry.data.headers });
+  }
+  return upstreams;
+}
+
+function readUpstreamFile(file: string, env: NodeJS.ProcessEnv): UpstreamConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`GATEWAY_CONFIG: cannot read ${file}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`GATEWAY_CONFIG: ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseUpstreams(document, env, file);
+}
+
+/** The bundled demo upstream, run with the same Node.js (from source under tsx in development). */
+export function demoUpstream(): UpstreamConfig {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const script = path.join(path.dirname(here), 'demo', fromSource ? 'server.ts' : 'server.js');
+  return {
+    name: 'demo',
+    transport: 'stdio',
+    command: process.execPath,
+    args: fromSource ? ['--import', 'tsx', script] : [script],
+    env: {},
+    cwd: path.resolve(path.dirname(here), '..'),
+  };
+}
+
+function parseApiKeys(value: string): ApiKey[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((pair, index) => {
+    const colon = pair.indexOf(':');
+    const name = pair.slice(0, colon).trim();
+    const secret = pair.slice(colon + 1).trim();
+    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || secret.length < 16) {
+      throw new ConfigError(
+        `API_KEYS: entry ${index + 1} must be name:secret with a name of letters, digits, '.', '_' or '-' and a secret of at least 16 characters`,
+      );
+    }
+    return { name, secret };
+  });
+}
+
+/** Reads `--config PATH` from command-line arguments, if present. */
+export function configPathFromArgs(argv: readonly string[]): string | undefined {
+  const index = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (index === -1) return undefined;
+  const arg = argv[index]!;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+  if (!value) throw new ConfigError('--config needs a path');
+  return value;
+}
+
+/**
+ * Builds the gateway's configuration from the environment (and `--config`), or throws a
+ * ConfigError that names the bad setting.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = [],
+): Config {
+  const parsed = settingsSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  const s = parsed.data;
+  if (s.JOB_DEFAULT_TIMEOUT_MS > s.JOB_MAX_TIMEOUT_MS) {
+    throw new ConfigError('JOB_DEFAULT_TIMEOUT_MS: must not exceed JOB_MAX_TIMEOUT_MS');
+  }
+  const file = configPathFromArgs(argv) ?? s.GATEWAY_CONFIG;
+  const upstreams = file ? readUpstreamFile(file, env) : [demoUpstream()];
+  const config: Config = {
+    port: s.PORT,
+    host: s.HOST,
+    logLevel: s.LOG_LEVEL,
+    store: s.STORE,
+    redisUrl: s.REDIS_URL,
+    apiKeys: parseApiKeys(s.API_KEYS),
+    upstreams,
+    upstreamSource: file ?? 'demo',
+    jobs: {
+      defaultTimeoutMs: s.JOB_DEFAULT_TIMEOUT_MS,
+      maxTimeoutMs: s.JOB_MAX_TIMEOUT_MS,
+      defaultIdleTimeoutMs: s.JOB_DEFAULT_IDLE_TIMEOUT_MS,
+      retentionMs: s.JOB_RETENTION_MS,
+      maxJobs: s.MAX_JOBS,
+      maxEventsPerJob: s.MAX_EVENTS_PER_JOB,
+    },
+    sse: {
+      retryMs: s.SSE_RETRY_MS,
+      heartbeatMs: s.SSE_HEARTBEAT_MS,
+      maxBacklogBytes: s.SSE_MAX_BACKLOG_BYTES,
+    },
+    upstream: { connectTimeoutMs: s.UPSTREAM_CONNECT_TIMEOUT_MS },
+    shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { GatewayError, PROBLEMS, type ProblemCode } from '../errors.js';
+
+/** Sends an RFC 9457 problem document for a GatewayError. */
+export function sendProblem(reply: FastifyReply, error: GatewayError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send({
+      type: `urn:mcp-progress-gateway:problem:${error.code}`,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      code: error.code,
+      ...error.extensions,
+    });
+}
+
+const BY_STATUS: Partial<Record<number, ProblemCode>> = {
+  404: 'ROUTE_NOT_FOUND',
+  406: 'NOT_ACCEPTABLE',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Turns whatever a route throws into a problem; a 5xx never shows internals. */
+export function toGatewayError(error: FastifyError): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error.validation) {
+    const errors = error.validation.map((issue) => ({
+      pointer: `${error.validationContext ? `/${error.validationContext}` : ''}${issue.instancePath}`,
+      message: issue.message ?? 'is invalid',
+    }));
+    const detail = errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ');
+    return new GatewayError('INVALID_REQUEST', detail, { extensions: { errors } });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code = BY_STATUS[status] ?? 'INVALID_REQUEST';
+    return new GatewayError(code, error.message || PROBLEMS[code].title);
+  }
+  return new GatewayError('INTERNAL_ERROR', 'An unexpected error occurred; see the gateway log', {
+    cause: error,
+  });
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toGatewayError(error);
+    if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
+      request.log.error({ err: error }, 'request failed');
+    }
+    if (reply.raw.headersSent) {
+      // A stream already started; nothing sensible can be sent any more.
+      reply.raw.destroy();
+      return;
+    }
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new GatewayError(
+        'ROUTE_NOT_FOUND',
+        `No route for ${request.method} ${request.url.split('?')[0]}`,
+      ),
+    ),
+  );
+}

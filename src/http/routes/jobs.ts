@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../errors.js';
+import { toJobView } from '../../jobs/job.js';
+import type { JobService } from '../../jobs/job-service.js';
+import {
+  IDEMPOTENCY_KEY,
+  jobParams,
+  listJobsQuery,
+  startJobBody,
+  type ListJobsQuery,
+  type StartJobBody,
+} from '../schemas.js';
+
+/** POST/GET /v1/jobs, GET/DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel. */
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void {
+  app.post<{ Body: StartJobBody }>(
+    '/v1/jobs',
+    { schema: { body: startJobBody } },
+    async (request, reply) => {
+      const body = request.body;
+      const key = request.headers['idempotency-key'];
+      let idempotency: { key: string; fingerprint: string } | undefined;
+      if (key !== undefined) {
+        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+          throw new GatewayError(
+            'INVALID_REQUEST',
+            'Idempotency-Key must be 1-255 visible ASCII characters',
+          );
+        }
+        idempotency = { key, fingerprint: fingerprint(body) };
+      }
+      const { record, created } = await jobs.start({
+        owner: request.owner,
+        server: body.server,
+        tool: body.tool,
+        arguments: body.arguments ?? {},
+        timeoutMs: body.options?.timeoutMs,
+        idleTimeoutMs: body.options?.idleTimeoutMs,
+        idempotency,
+      });
+      const view = toJobView(record);
+      return reply
+        .code(created ? 202 : 200)
+        .header('location', view.links.self)
+        .send(view);
+    },
+  );
+
+  app.get<{ Querystring: ListJobsQuery }>(
+    '/v1/jobs',
+    { schema: { querystring: listJobsQuery } },
+    async (request) => {
+      const { status, server, cursor } = request.query;
+      const page = await jobs.list({
+        owner: request.owner,
+        status,
+        server,
+        cursor,
+        limit: request.query.limit ? Number(request.query.limit) : 20,
+      });
+      return { jobs: page.records.map(toJobView), next: page.next };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/jobs/:id',
+    { schema: { params: jobParams } },
+    async (request) => toJobView(await jobs.get(request.owner, request.params.id)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/jobs/:id/cancel',
+    { schema: { params: jobParams } },
+    async (request, reply) => {
+      const record = await jobs.cancel(request.owner, request.params.id);
+      return reply.code(202).send(toJobView(record));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/jobs/:id',
+    { schema: { params: jobParams } },
+    async (request, reply) => {
+      await jobs.remove(request.owner, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** The same request body always gives the same fingerprint, whatever its key order. */
+function fingerprint(body: StartJobBody): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

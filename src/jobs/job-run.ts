@@ -1,0 +1,195 @@
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { JobError } from '../errors.js';
+import type { JobStore } from '../store/types.js';
+import {
+  UpstreamUnavailableError,
+  type LogMessage,
+  type ProgressUpdate,
+  type Upstream,
+} from '../upstream/upstream.js';
+import type { EventInput } from './events.js';
+import { toJobView, toProgress, type JobRecord, type JobStatus } from './job.js';
+
+const MAX_LOG_JSON = 64 * 1024;
+
+type FinalStatus = Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
+
+/**
+ * One running job: sends the call upstream, turns its notifications into events, enforces the
+ * hard and idle deadlines, and writes the final state exactly once. Every write goes through one
+ * queue, so events are stored in the order they happened and nothing follows `done`.
+ */
+export class JobRun {
+  #record: JobRecord;
+  readonly #args: Record<string, unknown>;
+  readonly #upstream: Upstream;
+  readonly #store: JobStore;
+  readonly #log: Logger;
+  readonly #controller = new AbortController();
+  #writes: Promise<unknown> = Promise.resolve();
+  #finished = false;
+  #hardTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #startedAt = performance.now();
+
+  constructor(
+    record: JobRecord,
+    args: Record<string, unknown>,
+    deps: { upstream: Upstream; store: JobStore; logger: Logger },
+  ) {
+    this.#record = record;
+    this.#args = args;
+    this.#upstream = deps.upstream;
+    this.#store = deps.store;
+    this.#log = deps.logger.child({ jobId: record.id, server: record.server, tool: record.tool });
+  }
+
+  get id(): string {
+    return this.#record.id;
+  }
+
+  /** Runs the call to its end; never rejects. */
+  async run(): Promise<void> {
+    this.#log.info('job started');
+    this.#startDeadlines();
+    this.#update({ status: 'running', startedAt: new Date().toISOString() }, 'status');
+    try {
+      const result = await this.#upstream.call(
+        this.#record.id,
+        this.#record.tool,
+        this.#args,
+        this.#controller.signal,
+        { onProgress: (u) => this.#onProgress(u), onLog: (m) => this.#onLog(m) },
+      );
+      if (result.isError) {
+        this.#finish('failed', toolError(result), result);
+      } else {
+        this.#finish('succeeded', null, result);
+      }
+    } catch (error) {
+      // After a cancel or a deadline the job already ended; the call's rejection says nothing new.
+      if (!this.#finished) this.#finish('failed', callError(error));
+    } finally {
+      this.#stopDeadlines();
+    }
+    await this.#writes;
+  }
+
+  /**
+   * Ends the job now with `status` and `error` (a cancel, a deadline, shutdown), then aborts the
+   * upstream call, which sends `notifications/cancelled`. Resolves with the final record, or
+   * undefined if the job had already ended.
+   */
+  async end(status: FinalStatus, error: JobError): Promise<JobRecord | undefined> {
+    if (this.#finished) return undefined;
+    this.#finish(status, error);
+    this.#controller.abort(new Error(error.message));
+    this.#stopDeadlines();
+    await this.#writes;
+    return this.#record;
+  }
+
+  #onProgress(update: ProgressUpdate): void {
+    if (this.#finished) return;
+    this.#idleTimer?.refresh();
+    const message = update.message === undefined ? undefined : truncate(update.message, 4096);
+    const progress = toProgress(update.progress, update.total, message);
+    this.#record = { ...this.#record, progress };
+    this.#write({ type: 'progress', data: JSON.stringify(progress) });
+  }
+
+  #onLog(message: LogMessage): void {
+    if (this.#finished) return;
+    let data = JSON.stringify(message);
+    if (data.length > MAX_LOG_JSON) {
+      // One huge log line must not blow the event log's memory bound.
+      const preview = JSON.stringify(message.data).slice(0, 1000);
+      data = JSON.stringify({
+        ...message,
+        data: { truncated: true, length: data.length, preview },
+      });
+    }
+    this.#write({ type: 'log', data });
+  }
+
+  #finish(status: FinalStatus, error: JobError | null, result: unknown = null): void {
+    this.#finished = true;
+    this.#update(
+      { status, error, result: result ?? null, finishedAt: new Date().toISOString() },
+      'done',
+    );
+    this.#log.info(
+      {
+        status,
+        errorCode: error?.code,
+        durationMs: Math.round(performance.now() - this.#startedAt),
+      },
+      'job finished',
+    );
+  }
+
+  #update(patch: Partial<JobRecord>, type: 'status' | 'done'): void {
+    this.#record = { ...this.#record, ...patch };
+    this.#write({ type, data: JSON.stringify(toJobView(this.#record)) });
+  }
+
+  #write(event: EventInput): void {
+    const record = this.#record;
+    this.#writes = this.#writes
+      .then(() => this.#store.commit(record, event))
+      .catch((error: unknown) => this.#log.error({ err: error }, 'could not store a job event'));
+  }
+
+  #startDeadlines(): void {
+    const { timeoutMs, idleTimeoutMs } = this.#record;
+    this.#hardTimer = setTimeout(() => {
+      void this.end('failed', {
+        code: 'JOB_TIMEOUT',
+        message: `The call did not finish within ${timeoutMs} ms`,
+      });
+    }, timeoutMs);
+    this.#idleTimer = setTimeout(() => {
+      void this.end('failed', {
+        code: 'JOB_IDLE_TIMEOUT',
+        message: `No progress arrived for ${idleTimeoutMs} ms`,
+      });
+    }, idleTimeoutMs);
+  }
+
+  #stopDeadlines(): void {
+    clearTimeout(this.#hardTimer);
+    clearTimeout(this.#idleTimer);
+  }
+}
+
+function toolError(result: CallToolResult): JobError {
+  const text = result.content.find((c) => c.type === 'text')?.text;
+  return { code: 'TOOL_ERROR', message: text ? truncate(text) : 'The tool reported an error' };
+}
+
+function callError(error: unknown): JobError {
+  if (error instanceof UpstreamUnavailableError) {
+    return { code: 'UPSTREAM_UNAVAILABLE', message: error.message };
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return {
+      code: 'UPSTREAM_DISCONNECTED',
+      message: 'The upstream connection closed before the call finished',
+    };
+  }
+  if (error instanceof McpError) {
+    return { code: 'UPSTREAM_ERROR', message: truncate(error.message) };
+  }
+  if (error instanceof Error) {
+    return {
+      code: 'UPSTREAM_ERROR',
+      message: truncate(`Invalid upstream answer: ${error.message}`),
+    };
+  }
+  return { code: 'INTERNAL_ERROR', message: 'The call failed unexpectedly' };
+}
+
+function truncate(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

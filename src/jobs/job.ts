@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { JobError } from '../errors.js';
+
+/** A job's lifecycle: `queued` → `running` → one of the final states. */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export const isFinal = (status: JobStatus): boolean => FINAL_STATUSES.has(status);
+
+/** The latest progress of a job, as clients see it. */
+export interface Progress {
+  progress: number;
+  total: number | null;
+  message: string | null;
+  /** `progress / total` as a percentage, `null` while `total` is unknown. */
+  percent: number | null;
+}
+
+/** What the store keeps of a job. Arguments are not kept: only the running replica needs them. */
+export interface JobRecord {
+  id: string;
+  /** The API key name that started the job; `null` when the gateway runs open. */
+  owner: string | null;
+  server: string;
+  tool: string;
+  status: JobStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: Progress | null;
+  result: unknown;
+  error: JobError | null;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** The job as every response and `status`/`done` event shows it (CONTRACT.md). */
+export interface JobView {
+  id: string;
+  server: string;
+  tool: string;
+  status: JobStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: Progress | null;
+  result: unknown;
+  error: JobError | null;
+  links: { self: string; events: string; cancel: string };
+}
+
+/** Job ids: a time prefix (so ids sort by creation) and 80 random bits, lowercase base32. */
+export const JOB_ID_PATTERN = /^[0-9a-v]{26}$/;
+
+const BASE32 = '0123456789abcdefghijklmnopqrstuv';
+
+export function newJobId(now = Date.now()): string {
+  let time = '';
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = BASE32[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  const random = randomBytes(16);
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += BASE32[random[i]! & 31];
+  return time + tail;
+}
+
+export function toJobView(record: JobRecord): JobView {
+  const self = `/v1/jobs/${record.id}`;
+  return {
+    id: record.id,
+    server: record.server,
+    tool: record.tool,
+    status: record.status,
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    progress: record.progress,
+    result: record.result ?? null,
+    error: record.error,
+    links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
+  };
+}
+
+export function toProgress(progress: number, total?: number, message?: string): Progress {
+  const known = typeof total === 'number' && Number.isFinite(total) && total > 0;
+  return {
+    progress,
+    total: known ? total : null,
+    message: message ?? null,
+    percent: known ? Math.min(100, Math.round((progress / total) * 10_000) / 100) : null,
+  };
+}

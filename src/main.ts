@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError } from './errors.js';
+import { loadConfig, type Config } from './config.js';
+
+let config: Config;
+try {
+  config = loadConfig(process.env, process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`mcp-progress-gateway: configuration error: ${error.message}\n`);
+  process.exit(2);
+}
+
+const app = await buildApp(config);
+
+closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an unexpected error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+});
+
+await app.listen({ port: config.port, host: config.host });
+const address = app.server.address();
+app.log.info(
+  {
+    address:
+      typeof address === 'object' && address ? `${address.address}:${address.port}` : address,
+    store: config.store,
+    upstreams: config.upstreams.map((u) => `${u.name} (${u.transport})`),
+    upstreamSource: config.upstreamSource,
+    auth: config.apiKeys.length > 0 ? `on (${config.apiKeys.length} keys)` : 'off',
+  },
+  `mcp-progress-gateway ${app.gateway.version} listening on http://${config.host}:${typeof address === 'object' && address ? address.port : config.port}`,
+);
+app.gateway.pool.warmUp();

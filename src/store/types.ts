@@ -1,0 +1,70 @@
+import type { EventInput, StoredEvent } from '../jobs/events.js';
+import type { JobRecord, JobStatus } from '../jobs/job.js';
+
+/** A request to start a job that carried an `Idempotency-Key`. */
+export interface IdempotencyClaim {
+  key: string;
+  /** A hash of the request body: the same key with another body is a conflict. */
+  fingerprint: string;
+}
+
+export type InsertResult =
+  | { outcome: 'created'; record: JobRecord }
+  | { outcome: 'existing'; record: JobRecord }
+  | { outcome: 'conflict' };
+
+export interface ListQuery {
+  owner: string | null;
+  status?: JobStatus;
+  server?: string;
+  limit: number;
+  /** Opaque cursor from a previous page's `next`. */
+  cursor?: string;
+}
+
+export interface ListPage {
+  records: JobRecord[];
+  next: string | null;
+}
+
+/** What `follow` hands back: the retained history after the client's cursor, then live events. */
+export interface Feed {
+  /** Events after `lastEventId` (or all retained ones when it cannot be placed), in order. */
+  history: StoredEvent[];
+  /** Whether `lastEventId` was a known position in this job's log. */
+  placed: boolean;
+  /** Whether the log already ends with `done`. */
+  ended: boolean;
+  /** Stops live delivery; safe to call more than once. */
+  stop(): void;
+}
+
+/**
+ * Where jobs and their event logs live. One interface, one contract suite
+ * (test/store/contract.ts) run against every implementation.
+ */
+export interface JobStore {
+  /** Stores a new job, or answers what an earlier request with the same idempotency key made. */
+  insert(record: JobRecord, claim?: IdempotencyClaim): Promise<InsertResult>;
+  get(id: string): Promise<JobRecord | undefined>;
+  /** Newest first. */
+  list(query: ListQuery): Promise<ListPage>;
+  /**
+   * Stores `record` and appends `event` as one step, unless the stored job is missing or already
+   * final (then nothing changes and `undefined` is returned). This is how every state change and
+   * every progress/log event is written, so nothing lands after `done`.
+   */
+  commit(record: JobRecord, event: EventInput): Promise<StoredEvent | undefined>;
+  /** Forgets a finished job and its events. */
+  delete(id: string): Promise<'deleted' | 'running' | 'missing'>;
+  /**
+   * Reads the history after `lastEventId` and then calls `onLive` with every later event, in
+   * order, with no gap and no duplicate at the seam.
+   */
+  follow(
+    jobId: string,
+    lastEventId: string | undefined,
+    onLive: (event: StoredEvent) => void,
+  ): Promise<Feed>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,281 @@
+import { createInterface } from 'node:readline';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ProgressNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from '../config.js';
+import { createTransport } from './transport.js';
+
+/** Connection state of an upstream, as `GET /v1/servers` shows it. */
+export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed';
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface LogMessage {
+  level: string;
+  logger: string | null;
+  data: unknown;
+}
+
+/** Where one call's notifications go. */
+export interface CallHandlers {
+  onProgress(update: ProgressUpdate): void;
+  onLog(message: LogMessage): void;
+}
+
+export interface UpstreamStatus {
+  name: string;
+  transport: UpstreamConfig['transport'];
+  state: UpstreamState;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  connectedAt: string | null;
+  /** How many times a lost connection was made again. */
+  reconnects: number;
+  activeCalls: number;
+  toolCount: number | null;
+}
+
+/** The upstream could not be reached (connect, initialize or tools/list failed). */
+export class UpstreamUnavailableError extends Error {
+  constructor(
+    readonly upstream: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UpstreamUnavailableError';
+  }
+}
+
+export interface UpstreamOptions {
+  connectTimeoutMs: number;
+  logger: Logger;
+  clientVersion: string;
+}
+
+// The longest timer Node accepts; our own deadlines (jobs/deadlines.ts) end calls first.
+const NO_SDK_TIMEOUT = 2 ** 31 - 1;
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * One MCP client session to one upstream, shared by every job on it. Connects on first use and
+ * again on the next use after the connection is lost (a crashed stdio server is started anew).
+ * Progress is routed by our own progress token, never through the SDK's `onprogress`, so the
+ * last notifications before a result are not lost (typescript-sdk #2580, PITFALLS.md).
+ */
+export class Upstream {
+  readonly name: string;
+  readonly #config: UpstreamConfig;
+  readonly #options: UpstreamOptions;
+  readonly #log: Logger;
+  readonly #calls = new Map<string, CallHandlers>();
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #tools: Tool[] | undefined;
+  #state: UpstreamState = 'idle';
+  #lastError: string | null = null;
+  #lastErrorAt: number | null = null;
+  #connectedAt: number | null = null;
+  #everConnected = false;
+  #reconnects = 0;
+  #failures = 0;
+  #retryAt = 0;
+  #closed = false;
+
+  constructor(config: UpstreamConfig, options: UpstreamOptions) {
+    this.name = config.name;
+    this.#config = config;
+    this.#options = options;
+    this.#log = options.logger.child({ upstream: config.name });
+  }
+
+  status(): UpstreamStatus {
+    return {
+      name: this.name,
+      transport: this.#config.transport,
+      state: this.#state,
+      lastError: this.#lastError,
+      lastErrorAt: this.#lastErrorAt === null ? null : new Date(this.#lastErrorAt).toISOString(),
+      connectedAt: this.#connectedAt === null ? null : new Date(this.#connectedAt).toISOString(),
+      reconnects: this.#reconnects,
+      activeCalls: this.#calls.size,
+      toolCount: this.#tools?.length ?? null,
+    };
+  }
+
+  /** The upstream's tools, connecting first if needed. */
+  async tools(): Promise<Tool[]> {
+    await this.#connected();
+    return this.#tools ?? [];
+  }
+
+  /**
+   * Calls a tool with `token` as its progress token. Notifications for that token go to
+   * `handlers` until the call settles. Rejects with UpstreamUnavailableError when the upstream
+   * cannot be reached, and with the SDK's McpError otherwise.
+   */
+  async call(
+    token: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    handlers: CallHandlers,
+  ): Promise<CallToolResult> {
+    const client = await this.#connected();
+    signal.throwIfAborted();
+    this.#calls.set(token, handlers);
+    try {
+      const result = await client.callTool(
+        { name: tool, arguments: args, _meta: { progressToken: token } },
+        CallToolResultSchema,
+        { signal, timeout: NO_SDK_TIMEOUT },
+      );
+      return result as CallToolResult;
+    } finally {
+      this.#calls.delete(token);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
+    this.#client = undefined;
+    if (client) await client.close().catch(() => {});
+    this.#state = 'disconnected';
+  }
+
+  async #connected(): Promise<Client> {
+    if (this.#closed) throw new UpstreamUnavailableError(this.name, 'The gateway is shutting down');
+    if (this.#client) return this.#client;
+    if (!this.#connecting) {
+      if (Date.now() < this.#retryAt && this.#lastError) {
+        throw new UpstreamUnavailableError(this.name, this.#lastError);
+      }
+      this.#connecting = this.#connect().finally(() => {
+        this.#connecting = undefined;
+      });
+    }
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<Client> {
+    this.#state = 'connecting';
+    const { transport, stderr } = createTransport(this.#config);
+    const client = new Client(
+      { name: 'mcp-progress-gateway', version: this.#options.clientVersion },
+      { capabilities: {} },
+    );
+    let lastStderr = '';
+    if (stderr) {
+      createInterface({ input: stderr }).on('line', (line) => {
+        lastStderr = line;
+        this.#log.info({ stderr: line }, 'upstream stderr');
+      });
+    }
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      const { progressToken, progress, total, message } = n.params;
+      this.#calls.get(String(progressToken))?.onProgress({ progress, total, message });
+    });
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      // Log notifications carry no request id: they can only be tied to a job that has the
+      // session to itself. Otherwise they are dropped (PITFALLS.md).
+      if (this.#calls.size !== 1) return;
+      const [handlers] = this.#calls.values();
+      handlers!.onLog({
+        level: n.params.level,
+        logger: n.params.logger ?? null,
+        data: n.params.data,
+      });
+    });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      this.#refreshTools(client).catch((error: unknown) =>
+        this.#log.warn({ err: error }, 'could not refresh the tool list'),
+      );
+    });
+    client.onerror = (error) => {
+      if (!this.#closed) this.#log.debug({ err: error }, 'upstream client error');
+    };
+    client.onclose = () => this.#onClose(client, lastStderr);
+    try {
+      await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
+      await this.#refreshTools(client);
+    } catch (error) {
+      await client.close().catch(() => {});
+      const reason = describe(error, lastStderr);
+      this.#fail(reason);
+      throw new UpstreamUnavailableError(this.name, reason, { cause: error });
+    }
+    if (this.#closed) {
+      await client.close().catch(() => {});
+      throw new UpstreamUnavailableError(this.name, 'The gateway is shutting down');
+    }
+    if (this.#everConnected) this.#reconnects++;
+    this.#everConnected = true;
+    this.#client = client;
+    this.#state = 'connected';
+    this.#connectedAt = Date.now();
+    this.#failures = 0;
+    this.#log.info({ tools: this.#tools?.length ?? 0 }, 'upstream connected');
+    return client;
+  }
+
+  async #refreshTools(client: Client): Promise<void> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {}, {
+        timeout: this.#options.connectTimeoutMs,
+      });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    this.#tools = tools;
+  }
+
+  #onClose(client: Client, lastStderr: string): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#state = 'disconnected';
+    if (this.#closed) return;
+    const reason = `Connection closed${lastStderr ? ` (last stderr: ${lastStderr})` : ''}`;
+    this.#lastError = reason;
+    this.#lastErrorAt = Date.now();
+    this.#log.warn({ reason }, 'upstream connection lost; it will reconnect on next use');
+  }
+
+  #fail(reason: string): void {
+    this.#state = 'failed';
+    this.#lastError = reason;
+    this.#lastErrorAt = Date.now();
+    this.#failures++;
+    // Back off a little so a dead upstream is not hammered by every request.
+    this.#retryAt = Date.now() + Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** (this.#failures - 1));
+    this.#log.warn({ reason }, 'upstream unavailable');
+  }
+}
+
+function describe(error: unknown, lastStderr: string): string {
+  let message: string;
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    message = 'Timed out connecting to the upstream';
+  } else if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    message = cause?.code ? `${error.message} (${cause.code})` : error.message;
+  } else {
+    message = String(error);
+  }
+  return lastStderr ? `${message} (last stderr: ${lastStderr})` : message;
+}

@@ -25,6 +25,7 @@ import {
   type ServerNotification,
   type Tool,
   type ToolAnnotations,
+  ToolSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
@@ -85,10 +86,14 @@ function objectJsonSchema(
 ): JsonObjectSchema {
   // draft-07, like McpServer: the SDK client compiles output schemas with a draft-07 Ajv.
   const json = z.toJSONSchema(schema, { target: 'draft-7', io });
-  if (json.type !== 'object') {
-    throw new Error(`${where} must be a JSON Schema of type "object"`);
+  // Checks `type: "object"` (and object-valued properties), as the MCP spec requires.
+  const checked = ToolSchema.shape.inputSchema.safeParse(json);
+  if (!checked.success) {
+    throw new Error(
+      `${where} must be a JSON Schema of type "object" (got ${JSON.stringify(json)})`,
+    );
   }
-  return { ...json, type: 'object' };
+  return checked.data;
 }
 
 /** Formats zod issues as `path: message; path: message`. */

@@ -11,6 +11,9 @@ RUN npm run build
 # Runtime stage: production dependencies only, non-root, signals handled by the gateway itself.
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+# tini as PID 1 forwards signals and reaps orphans that stdio upstreams (npx, shells) leave behind.
+RUN apt-get update && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -20,6 +23,7 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# `node` as PID 1 is fine here: main.ts handles SIGTERM/SIGINT itself (close-with-grace), and the
-# stdio upstreams it spawns are its own children, which it closes on shutdown.
+# The gateway handles SIGTERM/SIGINT itself (close-with-grace): it ends streams, cancels jobs and
+# closes its stdio upstreams before exiting.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -4,11 +4,13 @@ import fastifySseModule, { type SSEPluginOptions } from '@fastify/sse';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { GatewayError } from './errors.js';
 import { registerAuth } from './http/auth.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerJobEventsRoute } from './http/routes/job-events.js';
 import { registerJobRoutes } from './http/routes/jobs.js';
+import { registerMultiJobEventsRoute } from './http/routes/multi-job-events.js';
 import { registerServerRoutes } from './http/routes/servers.js';
 import { StreamRegistry } from './http/stream-registry.js';
 import { JobService } from './jobs/job-service.js';
@@ -62,6 +64,20 @@ export async function buildApp(
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Any id or name too long to exist still reaches its route (JOB_NOT_FOUND, UNKNOWN_SERVER);
+    // the default of 100 answered a plain-JSON 414 instead of a problem.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    // URL errors raised before routing (bad percent-encoding) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const detail =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'The URL path is not valid percent-encoding'
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? 'A segment of the URL path is too long'
+            : 'The request could not be routed';
+      return sendProblem(reply, new GatewayError('INVALID_REQUEST', detail));
+    },
     // Types stay types: a number where a string belongs is a 400, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   }) as unknown as FastifyInstance;
@@ -112,6 +128,7 @@ export async function buildApp(
   registerServerRoutes(app, pool);
   registerJobRoutes(app, jobs);
   registerJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
+  registerMultiJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
 
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
   app.addHook('preClose', async () => {

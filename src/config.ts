@@ -60,6 +60,8 @@ export interface Config {
     heartbeatMs: number;
     /** A subscriber whose unsent bytes pass this is disconnected. */
     maxBacklogBytes: number;
+    /** Streams are ended after this long, with a `retry:` hint; clients resume losslessly. */
+    maxStreamAgeMs: number;
   };
   upstream: {
     /** How long connecting to an upstream (and listing its tools) may take. */
@@ -92,6 +94,7 @@ const settingsSchema = z.object({
   SSE_RETRY_MS: int(1, 3_600_000, 2000),
   SSE_HEARTBEAT_MS: int(10, 15_000, 15_000),
   SSE_MAX_BACKLOG_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
+  SSE_MAX_STREAM_AGE_MS: int(1000, 2 ** 31 - 1, 30 * 60_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
   SHUTDOWN_GRACE_MS: int(100, 600_000, 10_000),
 });
@@ -284,6 +287,7 @@ export function loadConfig(
       retryMs: s.SSE_RETRY_MS,
       heartbeatMs: s.SSE_HEARTBEAT_MS,
       maxBacklogBytes: s.SSE_MAX_BACKLOG_BYTES,
+      maxStreamAgeMs: s.SSE_MAX_STREAM_AGE_MS,
     },
     upstream: { connectTimeoutMs: s.UPSTREAM_CONNECT_TIMEOUT_MS },
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,

@@ -28,10 +28,16 @@ const BY_STATUS: Partial<Record<number, ProblemCode>> = {
 export function toGatewayError(error: FastifyError): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error.validation) {
-    const errors = error.validation.map((issue) => ({
-      pointer: `${error.validationContext ? `/${error.validationContext}` : ''}${issue.instancePath}`,
-      message: issue.message ?? 'is invalid',
-    }));
+    const errors = error.validation.map((issue) => {
+      const pointer = `${error.validationContext ? `/${error.validationContext}` : ''}${issue.instancePath}`;
+      // Ajv's "must NOT have additional properties" does not say which one: point at it.
+      const extra = (issue.params as { additionalProperty?: unknown }).additionalProperty;
+      if (issue.keyword === 'additionalProperties' && typeof extra === 'string') {
+        const member = extra.replaceAll('~', '~0').replaceAll('/', '~1');
+        return { pointer: `${pointer}/${member}`, message: 'is not an allowed property' };
+      }
+      return { pointer, message: issue.message ?? 'is invalid' };
+    });
     const detail = errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ');
     return new GatewayError('INVALID_REQUEST', detail, { extensions: { errors } });
   }

@@ -5,11 +5,15 @@ export interface SseStreamOptions {
   heartbeatMs: number;
   /** Unsent bytes beyond this cut the subscriber off (it resumes with Last-Event-ID). */
   maxBacklogBytes: number;
+  /** The response is ended after this long (with a `retry:` hint), so connections rotate. */
+  maxAgeMs: number;
+  /** The reconnection delay hinted when the stream is ended by age. */
+  retryMs: number;
   /** Called once when the stream closes, for whatever reason. */
   onClose: (reason: CloseReason) => void;
 }
 
-export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'shutdown';
+export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'max-age' | 'shutdown';
 
 const HEARTBEAT = ': keep-alive\n\n';
 
@@ -23,6 +27,7 @@ export class SseStream {
   readonly #res: ServerResponse;
   readonly #options: SseStreamOptions;
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #maxAge: NodeJS.Timeout;
   #closed = false;
   /** The backlog bound; the opening replay raises it by its own size, so history never counts. */
   #limit: number;
@@ -33,6 +38,11 @@ export class SseStream {
     this.#limit = options.maxBacklogBytes;
     this.#heartbeat = setTimeout(() => this.#beat(), options.heartbeatMs);
     this.#heartbeat.unref();
+    this.#maxAge = setTimeout(
+      () => this.end('max-age', `retry: ${options.retryMs}\n\n`),
+      options.maxAgeMs,
+    );
+    this.#maxAge.unref();
     res.once('close', () => this.#close('client-gone'));
     res.on('error', () => this.#close('client-gone'));
   }
@@ -79,6 +89,7 @@ export class SseStream {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#heartbeat);
+    clearTimeout(this.#maxAge);
     this.#options.onClose(reason);
   }
 }

@@ -179,7 +179,9 @@ function callError(error: unknown): JobError {
     };
   }
   if (error instanceof McpError) {
-    return { code: 'UPSTREAM_ERROR', message: truncate(error.message) };
+    // The SDK prefixes "MCP error <code>: " on each side of the wire; say it once.
+    const message = error.message.replace(/^(MCP error -?\d+: )+/, '');
+    return { code: 'UPSTREAM_ERROR', message: truncate(`MCP error ${error.code}: ${message}`) };
   }
   if (error instanceof Error) {
     return {

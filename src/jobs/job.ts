@@ -55,6 +55,13 @@ export const JOB_ID_PATTERN = /^[0-9a-v]{26}$/;
 
 const BASE32 = '0123456789abcdefghijklmnopqrstuv';
 
+let lastTime = -1;
+let lastTail: number[] = [];
+
+/**
+ * Ids made in the same millisecond continue from the previous one (its random part plus one),
+ * so this process's ids sort in creation order and `GET /v1/jobs` is really newest first.
+ */
 export function newJobId(now = Date.now()): string {
   let time = '';
   let t = now;
@@ -62,10 +69,16 @@ export function newJobId(now = Date.now()): string {
     time = BASE32[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(16);
-  let tail = '';
-  for (let i = 0; i < 16; i++) tail += BASE32[random[i]! & 31];
-  return time + tail;
+  let digits: number[];
+  if (now === lastTime) {
+    digits = lastTail.slice();
+    for (let i = 15; i >= 0 && ++digits[i]! === 32; i--) digits[i] = 0;
+  } else {
+    digits = [...randomBytes(16)].map((byte) => byte & 31);
+  }
+  lastTime = now;
+  lastTail = digits;
+  return time + digits.map((d) => BASE32[d]).join('');
 }
 
 export function toJobView(record: JobRecord): JobView {

@@ -1,27 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../../config.js';
-import { sseFrame, type StoredEvent } from '../../jobs/events.js';
+import { sseFrame } from '../../jobs/events.js';
 import { toJobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
-import type { JobStore } from '../../store/types.js';
+import { serveEventStream, type EventStreamDeps, type StreamFraming } from '../event-stream.js';
 import { eventsQuery, jobParams } from '../schemas.js';
-import { SseStream } from '../sse-stream.js';
-import type { StreamRegistry } from '../stream-registry.js';
-
-export interface JobEventsDeps {
-  jobs: JobService;
-  store: JobStore;
-  streams: StreamRegistry;
-  sse: Config['sse'];
-}
 
 /**
- * GET /v1/jobs/{id}/events: the opening `status` snapshot (no id), the retained history after
- * the client's Last-Event-ID, then live events, ending after `done`. @fastify/sse only sends the
- * headers ('manual' kind: no Accept negotiation, so curl's `*\/*` works); frames are our own,
- * pre-serialised once per event and written through SseStream (PITFALLS.md).
+ * One job's stream: ids are the store's event ids and every event's frame was serialised once,
+ * when it was stored, so a thousand subscribers are written the same string.
  */
-export function registerJobEventsRoute(app: FastifyInstance, deps: JobEventsDeps): void {
+const singleJob: StreamFraming = {
+  snapshot: (record) => sseFrame('status', JSON.stringify(toJobView(record))),
+  frame: (_index, event) => event.frame,
+};
+
+/**
+ * GET /v1/jobs/{id}/events. @fastify/sse only sends the headers ('manual' kind: no Accept
+ * negotiation, so curl's `*\/*` works); frames are written by our own SseStream (PITFALLS.md).
+ */
+export function registerJobEventsRoute(
+  app: FastifyInstance,
+  deps: EventStreamDeps & { jobs: JobService },
+): void {
   app.get<{ Params: { id: string }; Querystring: { lastEventId?: string } }>(
     '/v1/jobs/:id/events',
     {
@@ -33,42 +33,7 @@ export function registerJobEventsRoute(app: FastifyInstance, deps: JobEventsDeps
       const header = request.headers['last-event-id'];
       const lastEventId =
         typeof header === 'string' && header !== '' ? header : request.query.lastEventId;
-
-      // Live events that arrive before the stream is ready wait here, so history and live join
-      // with no gap; the store guarantees no duplicate at the seam.
-      let stream: SseStream | undefined = undefined;
-      const early: StoredEvent[] = [];
-      const onLive = (event: StoredEvent): void => {
-        if (!stream) early.push(event);
-        else if (event.type === 'done') stream.end('ended', event.frame);
-        else stream.write(event.frame);
-      };
-      const feed = await deps.store.follow(record.id, lastEventId, onLive);
-      if (feed.placed && feed.ended && feed.history.length === 0 && early.length === 0) {
-        // The client has seen `done`: 204 tells EventSource to stop reconnecting.
-        feed.stop();
-        return reply.code(204).send();
-      }
-
-      reply.header('cache-control', 'no-cache, no-transform');
-      reply.sse!.sendHeaders(200);
-      const opened = new SseStream(reply.raw, {
-        heartbeatMs: deps.sse.heartbeatMs,
-        maxBacklogBytes: deps.sse.maxBacklogBytes,
-        onClose: (reason) => {
-          feed.stop();
-          deps.streams.delete(opened);
-          request.log.debug({ reason }, 'event stream closed');
-        },
-      });
-      deps.streams.add(opened);
-      reply.sse!.keepAlive();
-
-      const backlog = [...feed.history, ...early];
-      let frames = `retry: ${deps.sse.retryMs}\n\n${sseFrame('status', JSON.stringify(toJobView(record)))}`;
-      for (const event of backlog) frames += event.frame;
-      stream = opened;
-      if (opened.open(frames) && backlog.at(-1)?.type === 'done') opened.end();
+      await serveEventStream(request, reply, deps, [record], [lastEventId], singleJob);
     },
   );
 }

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+import { ROOT } from '../helpers/gateway.js';
+import { openSse, parsed } from '../helpers/sse-client.js';
+
+/** Starts src/main.ts as a real process on a free port; resolves with its URL from the log. */
+async function startMain(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; logs: any[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const logs: any[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gateway exited early with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line);
+      logs.push(entry);
+      const match = /listening on (http:\/\/\S+)$/.exec(entry.msg ?? '');
+      if (match) resolve(match[1]!);
+    });
+  });
+  return { child, url, logs };
+}
+
+test('SIGTERM ends streams and running jobs, closes upstreams and exits 0', async (t) => {
+  const { child, url, logs } = await startMain({ SHUTDOWN_GRACE_MS: '20000' });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const startup = logs.find((l) => /listening on/.test(l.msg));
+  assert.equal(startup.store, 'memory');
+  assert.deepEqual(startup.upstreams, ['demo (stdio)']);
+  assert.equal(startup.auth, 'off');
+
+  const post = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      server: 'demo',
+      tool: 'wait_for_cancel',
+      arguments: { intervalMs: 50 },
+    }),
+  });
+  assert.equal(post.status, 202);
+  const job = (await post.json()) as { id: string };
+  const stream = await openSse(`${url}/v1/jobs/${job.id}/events`);
+  await stream.waitFor((events) => events.some((e) => e.event === 'progress'), 'progress');
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await stream.ended;
+  const done = parsed(stream.events).at(-1)!;
+  assert.equal(done.event, 'done');
+  assert.equal(done.data.status, 'cancelled');
+  assert.equal(done.data.error.code, 'GATEWAY_SHUTDOWN');
+  const [code] = await exited;
+  assert.equal(code, 0);
+  // Request lines and job lifecycle lines were logged; tool arguments never at info.
+  const finished = logs.find((l) => l.msg === 'job finished');
+  assert.equal(finished.jobId, job.id);
+  assert.equal(finished.status, 'cancelled');
+  assert.equal(typeof finished.durationMs, 'number');
+  assert.ok(logs.some((l) => l.msg === 'request' && l.url === '/v1/jobs' && l.statusCode === 202));
+  assert.ok(!JSON.stringify(logs).includes('intervalMs'), 'arguments are not logged');
+});

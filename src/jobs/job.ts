@@ -36,19 +36,9 @@ export interface JobRecord {
 }
 
 /** The job as every response and `status`/`done` event shows it (CONTRACT.md). */
-export interface JobView {
-  id: string;
-  server: string;
-  tool: string;
-  status: JobStatus;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  progress: Progress | null;
-  result: unknown;
-  error: JobError | null;
+export type JobView = Omit<JobRecord, 'owner' | 'timeoutMs' | 'idleTimeoutMs'> & {
   links: { self: string; events: string; cancel: string };
-}
+};
 
 /** Job ids: a time prefix (so ids sort by creation) and 80 random bits, lowercase base32. */
 export const JOB_ID_PATTERN = /^[0-9a-v]{26}$/;

@@ -13,9 +13,11 @@ import { registerJobRoutes } from './http/routes/jobs.js';
 import { registerMultiJobEventsRoute } from './http/routes/multi-job-events.js';
 import { registerServerRoutes } from './http/routes/servers.js';
 import { StreamRegistry } from './http/stream-registry.js';
+import { StreamTokens } from './http/stream-token.js';
 import { JobService } from './jobs/job-service.js';
 import { createLogger, redactUrl } from './observability/logger.js';
 import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
 import type { JobStore } from './store/types.js';
 import { UpstreamPool } from './upstream/pool.js';
 
@@ -83,15 +85,24 @@ export async function buildApp(
   }) as unknown as FastifyInstance;
 
   await app.register(fastifySse);
+  acceptJsonOnly(app);
 
-  if (config.store !== 'memory') {
-    throw new Error(`STORE=${config.store} is not available in this version; use STORE=memory`);
-  }
-  const store = new MemoryStore({
-    retentionMs: config.jobs.retentionMs,
-    maxJobs: config.jobs.maxJobs,
-    maxEventsPerJob: config.jobs.maxEventsPerJob,
-  });
+  const store: JobStore =
+    config.store === 'redis'
+      ? await RedisStore.open({
+          url: config.redisUrl,
+          keyPrefix: config.redis.keyPrefix,
+          retentionMs: config.jobs.retentionMs,
+          maxEventsPerJob: config.jobs.maxEventsPerJob,
+          leaseTtlMs: config.redis.leaseTtlMs,
+          leaseRenewMs: config.redis.leaseRenewMs,
+          logger: logger.child({ component: 'redis-store' }),
+        })
+      : new MemoryStore({
+          retentionMs: config.jobs.retentionMs,
+          maxJobs: config.jobs.maxJobs,
+          maxEventsPerJob: config.jobs.maxEventsPerJob,
+        });
   const pool = new UpstreamPool(config.upstreams, {
     connectTimeoutMs: config.upstream.connectTimeoutMs,
     logger,
@@ -106,7 +117,14 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerAuth(app, config.apiKeys);
+  const tokens =
+    config.apiKeys.length > 0
+      ? new StreamTokens(
+          config.apiKeys.map((k) => k.secret),
+          config.streamTokenTtlMs,
+        )
+      : undefined;
+  registerAuth(app, config.apiKeys, tokens);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -123,10 +141,10 @@ export async function buildApp(
   registerHealthRoutes(app, {
     pool,
     isClosing: () => closing,
-    storeReady: async () => true,
+    storeReady: async () => (store instanceof RedisStore ? store.ready() : true),
   });
   registerServerRoutes(app, pool);
-  registerJobRoutes(app, jobs);
+  registerJobRoutes(app, jobs, tokens);
   registerJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
   registerMultiJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
 
@@ -141,4 +159,22 @@ export async function buildApp(
     await store.close();
   });
   return app;
+}
+
+/**
+ * Bodies are JSON or nothing: text/plain is refused with 415 instead of reaching a schema as a
+ * string, and an empty JSON body (curl -X POST -H 'content-type: application/json' on cancel)
+ * counts as no body rather than a parse error. Fastify's own parser still guards __proto__.
+ */
+function acceptJsonOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
 }

@@ -34,8 +34,22 @@ export interface Config {
   logLevel: string;
   store: 'memory' | 'redis';
   redisUrl: string;
+  /** Settings of the Redis store (STORE=redis); unused by the memory store. */
+  redis: {
+    /** Put before every key the gateway writes, so several gateways (or tests) share one Redis. */
+    keyPrefix: string;
+    /**
+     * A replica that has not renewed its lease for this long is presumed dead: another replica
+     * fails its running jobs with GATEWAY_INSTANCE_LOST (at most about TTL + renew after its death).
+     */
+    leaseTtlMs: number;
+    /** How often each replica renews its lease and looks for dead replicas. */
+    leaseRenewMs: number;
+  };
   /** Empty when the gateway runs open. */
   apiKeys: readonly ApiKey[];
+  /** How long the stream token in a job's `links.events` stays valid (API keys on). */
+  streamTokenTtlMs: number;
   upstreams: readonly UpstreamConfig[];
   /** Where the upstreams came from: a file path, or `demo` for the bundled demo server. */
   upstreamSource: string;
@@ -83,7 +97,14 @@ const settingsSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,100}$/, "must be at most 100 letters, digits, '_', '.', ':' or '-'")
+    .default('mpg:'),
+  LEASE_TTL_MS: int(300, 3_600_000, 15_000),
+  LEASE_RENEW_MS: int(100, 1_800_000, 5000),
   API_KEYS: z.string().default(''),
+  STREAM_TOKEN_TTL_MS: int(1000, 7 * 24 * 3_600_000, 15 * 60_000),
   GATEWAY_CONFIG: z.string().optional(),
   JOB_DEFAULT_TIMEOUT_MS: int(1, 2 ** 31 - 1, 10 * 60_000),
   JOB_MAX_TIMEOUT_MS: int(1, 2 ** 31 - 1, 6 * 60 * 60_000),
@@ -264,6 +285,9 @@ export function loadConfig(
   if (s.JOB_DEFAULT_TIMEOUT_MS > s.JOB_MAX_TIMEOUT_MS) {
     throw new ConfigError('JOB_DEFAULT_TIMEOUT_MS: must not exceed JOB_MAX_TIMEOUT_MS');
   }
+  if (s.LEASE_RENEW_MS * 2 > s.LEASE_TTL_MS) {
+    throw new ConfigError('LEASE_RENEW_MS: must be at most half of LEASE_TTL_MS');
+  }
   const file = configPathFromArgs(argv) ?? s.GATEWAY_CONFIG;
   const upstreams = file ? readUpstreamFile(file, env) : [demoUpstream()];
   const config: Config = {
@@ -272,7 +296,13 @@ export function loadConfig(
     logLevel: s.LOG_LEVEL,
     store: s.STORE,
     redisUrl: s.REDIS_URL,
+    redis: {
+      keyPrefix: s.REDIS_KEY_PREFIX,
+      leaseTtlMs: s.LEASE_TTL_MS,
+      leaseRenewMs: s.LEASE_RENEW_MS,
+    },
     apiKeys: parseApiKeys(s.API_KEYS),
+    streamTokenTtlMs: s.STREAM_TOKEN_TTL_MS,
     upstreams,
     upstreamSource: file ?? 'demo',
     jobs: {

@@ -25,6 +25,7 @@ export const PROBLEMS = {
   TOO_MANY_JOBS: { status: 503, title: 'The gateway holds as many jobs as it may' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'The upstream server cannot be reached' },
   SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
+  STORE_UNAVAILABLE: { status: 503, title: 'The job store cannot be reached' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

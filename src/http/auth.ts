@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKey } from '../config.js';
 import { GatewayError } from '../errors.js';
+import type { StreamGrant, StreamTokens } from './stream-token.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,13 +18,22 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * Secrets are compared as SHA-256 digests in constant time, against every key, so neither
  * timing nor early exit tells which key nearly matched.
  */
-export function registerAuth(app: FastifyInstance, keys: readonly ApiKey[]): void {
+export function registerAuth(
+  app: FastifyInstance,
+  keys: readonly ApiKey[],
+  tokens: StreamTokens | undefined,
+): void {
   app.decorateRequest('owner', null);
   if (keys.length === 0) return;
   const known = keys.map((key) => ({ name: key.name, digest: digest(key.secret) }));
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
     const header = request.headers.authorization;
+    const token = (request.query as { token?: unknown }).token;
+    if (header === undefined && typeof token === 'string' && tokens) {
+      request.owner = ownerFromStreamToken(request, tokens.verify(token));
+      return;
+    }
     const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
     if (!match) {
       throw new GatewayError('UNAUTHORIZED', 'Send Authorization: Bearer <API key>', {
@@ -42,4 +52,23 @@ export function registerAuth(app: FastifyInstance, keys: readonly ApiKey[]): voi
     }
     request.owner = owner;
   });
+}
+
+/** Event-stream routes accept a stream token (EventSource cannot send headers) for its jobs. */
+function ownerFromStreamToken(request: FastifyRequest, grant: StreamGrant | undefined): string {
+  if (!grant) {
+    throw new GatewayError('UNAUTHORIZED', 'The stream token is invalid or has expired', {
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+  }
+  const route = request.routeOptions.url;
+  let wanted: unknown[] = [];
+  if (route === '/v1/jobs/:id/events') wanted = [(request.params as { id?: unknown }).id];
+  else if (route === '/v1/events') wanted = [(request.query as { job?: unknown }).job].flat();
+  if (wanted.length === 0 || !wanted.every((id) => grant.jobs.includes(id as string))) {
+    throw new GatewayError('UNAUTHORIZED', 'The stream token does not grant this stream', {
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
+    });
+  }
+  return grant.owner;
 }

@@ -6,6 +6,19 @@ import type { Feed, JobStore } from '../store/types.js';
 import { SseStream } from './sse-stream.js';
 import type { StreamRegistry } from './stream-registry.js';
 
+/**
+ * The client's resume position: the `Last-Event-ID` header (what EventSource sends on reconnect)
+ * wins over `?lastEventId=` (for a first connect). Anything at all is accepted: an id the store
+ * cannot place just replays what is retained (CONTRACT.md), so it is never an error.
+ */
+export function lastEventIdOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return header;
+  const query = (request.query as { lastEventId?: unknown }).lastEventId;
+  const value = Array.isArray(query) ? query.at(-1) : query;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** How one kind of stream (one job, or several) turns the store's events into frames. */
 export interface StreamFraming {
   /** The opening snapshot for one job: a `status` frame with no `id:` line. */

@@ -66,9 +66,4 @@ export interface ListJobsQuery {
   cursor?: string;
 }
 
-export const eventsQuery = {
-  type: 'object',
-  properties: { lastEventId: { type: 'string', maxLength: 1024 } },
-} as const;
-
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

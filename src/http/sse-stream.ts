@@ -18,9 +18,10 @@ export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'max-age' | 'sh
 const HEARTBEAT = ': keep-alive\n\n';
 
 /**
- * Writes pre-serialised SSE frames to one response. Never waits for `drain`: a write that would
- * push the socket's backlog past the bound destroys the socket instead (ending it would wait for
- * the backlog to drain first, PITFALLS.md), so one slow reader never holds memory or the sender.
+ * Writes pre-serialised SSE frames to one response. Never waits for `drain`: a write that finds
+ * the socket's unsent backlog already past the bound destroys the socket instead (ending it would
+ * wait for the backlog to drain first, PITFALLS.md), so one slow reader never holds memory or the
+ * sender.
  * The heartbeat timer is restarted by every write.
  */
 export class SseStream {
@@ -52,18 +53,26 @@ export class SseStream {
   }
 
   /**
-   * Writes the opening frames (hint, snapshot, retained history). Their size is added to the
-   * backlog bound: replaying a long history must not cut a client off before it can read it.
+   * Writes the opening frames (hint, snapshot, retained history). Until they have drained, their
+   * size is added to the backlog bound: replaying a long history must not cut a client off
+   * before it could read it.
    */
   open(frames: string): boolean {
     this.#limit = this.#options.maxBacklogBytes + Buffer.byteLength(frames);
-    return this.write(frames);
+    const written = this.write(frames);
+    const reset = () => (this.#limit = this.#options.maxBacklogBytes);
+    if (this.#res.writableNeedDrain) this.#res.once('drain', reset);
+    else reset();
+    return written;
   }
 
   /** Writes a frame (or several, concatenated). Returns false once the stream is closed. */
   write(frames: string): boolean {
     if (this.#closed) return false;
-    if (this.#res.writableLength + Buffer.byteLength(frames) > this.#limit) {
+    // What is already queued and unsent decides, not the size of this frame: a subscriber that
+    // keeps reading is never cut off for one event larger than the bound, and one that stopped
+    // reading holds at most the bound plus one frame.
+    if (this.#res.writableLength > this.#limit) {
       this.#close('too-slow');
       this.#res.destroy();
       return false;

@@ -90,6 +90,18 @@ export class JobRun {
     return this.#record;
   }
 
+  /**
+   * The job was ended elsewhere (cancelled on another replica, or declared lost): stop the call
+   * (which sends `notifications/cancelled`) and write nothing more; later notifications are dropped.
+   */
+  abandon(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#stopDeadlines();
+    this.#controller.abort(new Error('The job was ended elsewhere'));
+    this.#log.info('job ended elsewhere; call aborted');
+  }
+
   #onProgress(update: ProgressUpdate): void {
     if (this.#finished) return;
     this.#idleTimer?.refresh();
@@ -137,7 +149,10 @@ export class JobRun {
   #write(event: EventInput): void {
     const record = this.#record;
     this.#writes = this.#writes
-      .then(() => this.#store.commit(record, event))
+      .then(async () => {
+        // Refused: the job already ended elsewhere (e.g. cancelled on another replica).
+        if ((await this.#store.commit(record, event)) === undefined) this.abandon();
+      })
       .catch((error: unknown) => this.#log.error({ err: error }, 'could not store a job event'));
   }
 

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, type JobError } from '../errors.js';
 import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
-import { isFinal, JOB_ID_PATTERN, newJobId, type JobRecord } from './job.js';
+import { isFinal, JOB_ID_PATTERN, newJobId, toJobView, type JobRecord } from './job.js';
+import { ArgumentValidator } from './argument-validator.js';
 import { JobRun } from './job-run.js';
 
 /** A validated request to start a job. */
@@ -27,6 +28,7 @@ export class JobService {
   readonly #limits: Config['jobs'];
   readonly #log: Logger;
   readonly #runs = new Map<string, JobRun>();
+  readonly #arguments: ArgumentValidator;
   readonly #running = new Set<Promise<void>>();
   #closing = false;
 
@@ -40,6 +42,12 @@ export class JobService {
     this.#pool = deps.pool;
     this.#limits = deps.limits;
     this.#log = deps.logger;
+    this.#arguments = new ArgumentValidator(deps.logger);
+    // A shared store relays cancels made on other replicas and renews this process's leases.
+    this.#store.attachRunner?.({
+      running: () => this.#runs.keys(),
+      endedElsewhere: (id) => this.#runs.get(id)?.abandon(),
+    });
   }
 
   /** Jobs this process is running now. */
@@ -52,11 +60,13 @@ export class JobService {
     if (this.#closing) throw new GatewayError('SHUTTING_DOWN', 'The gateway is shutting down');
     const timeoutMs = request.timeoutMs ?? this.#limits.defaultTimeoutMs;
     const idleTimeoutMs = request.idleTimeoutMs ?? this.#limits.defaultIdleTimeoutMs;
+    // Only what the client asked for is checked: the defaults are the operator's choice (an idle
+    // default above the maximum only means the hard deadline comes first).
     for (const [name, value] of [
-      ['timeoutMs', timeoutMs],
-      ['idleTimeoutMs', idleTimeoutMs],
+      ['timeoutMs', request.timeoutMs],
+      ['idleTimeoutMs', request.idleTimeoutMs],
     ] as const) {
-      if (value > this.#limits.maxTimeoutMs) {
+      if (value !== undefined && value > this.#limits.maxTimeoutMs) {
         throw new GatewayError(
           'INVALID_REQUEST',
           `options.${name} must be at most ${this.#limits.maxTimeoutMs} ms`,
@@ -64,12 +74,14 @@ export class JobService {
       }
     }
     const { upstream, tools } = await this.#pool.tools(request.server);
-    if (!tools.some((t) => t.name === request.tool)) {
+    const tool = tools.find((t) => t.name === request.tool);
+    if (!tool) {
       throw new GatewayError(
         'UNKNOWN_TOOL',
         `Upstream '${request.server}' has no tool named '${request.tool}'`,
       );
     }
+    this.#arguments.check(request.server, tool, request.arguments);
     const record: JobRecord = {
       id: newJobId(),
       owner: request.owner,
@@ -127,10 +139,10 @@ export class JobService {
       throw new GatewayError('JOB_FINISHED', `Job '${id}' already ended as ${record.status}`);
     }
     const run = this.#runs.get(id);
-    const ended = await run?.end('cancelled', {
-      code: 'CANCELLED',
-      message: 'Cancelled by the client',
-    });
+    const error: JobError = { code: 'CANCELLED', message: 'Cancelled by the client' };
+    const ended = run
+      ? await run.end('cancelled', error)
+      : await this.#endElsewhere(record, 'cancelled', error);
     if (ended) return ended;
     // The run ended between our read and the cancel: report how it ended.
     const now = await this.get(owner, id);
@@ -138,6 +150,29 @@ export class JobService {
       throw new GatewayError('JOB_FINISHED', `Job '${id}' already ended as ${now.status}`);
     }
     return now;
+  }
+
+  /**
+   * Ends a job that this process does not run (with a shared store, another replica runs it):
+   * the final state is written here, then the runner is told to stop its call. Undefined if the
+   * job had already ended.
+   */
+  async #endElsewhere(
+    record: JobRecord,
+    status: 'cancelled',
+    error: JobError,
+  ): Promise<JobRecord | undefined> {
+    const final: JobRecord = { ...record, status, error, finishedAt: new Date().toISOString() };
+    const stored = await this.#store.commit(final, {
+      type: 'done',
+      data: JSON.stringify(toJobView(final)),
+    });
+    if (!stored) return undefined;
+    await this.#store.announceEnded?.(record.id).catch((err: unknown) => {
+      // The runner still learns it at its next write or lease renewal.
+      this.#log.warn({ err, jobId: record.id }, 'could not relay the end of a job to its runner');
+    });
+    return final;
   }
 
   async remove(owner: string | null, id: string): Promise<void> {

@@ -64,6 +64,11 @@ export class MemoryStore implements JobStore {
     return this.#jobs.size;
   }
 
+  /** Live followers of a job's events now (0 for an unknown job); read-only, for tests. */
+  listenerCount(jobId: string): number {
+    return this.#jobs.get(jobId)?.listeners.size ?? 0;
+  }
+
   async insert(record: JobRecord, claim?: IdempotencyClaim): Promise<InsertResult> {
     const idemKey = claim && idempotencyKey(record.owner, claim.key);
     if (idemKey !== undefined) {
@@ -126,7 +131,11 @@ export class MemoryStore implements JobStore {
     if (input.type === 'progress') entry.latestProgressSeq = seq;
     if (entry.events.length > this.#options.maxEventsPerJob) dropOldest(entry);
     if (isFinal(record.status)) entry.expiresAt = this.#now() + this.#options.retentionMs;
-    for (const listener of [...entry.listeners]) listener(event);
+    // A listener may stop another one (or follow anew) while this event is handed out: iterate a
+    // copy, but skip listeners stopped meanwhile, since nothing is delivered after stop().
+    for (const listener of [...entry.listeners]) {
+      if (entry.listeners.has(listener)) listener(event);
+    }
     return event;
   }
 

@@ -39,6 +39,17 @@ export interface Feed {
   stop(): void;
 }
 
+/** What a store shared by several gateway replicas needs from this process's job runner. */
+export interface RunnerHooks {
+  /** Ids of the jobs this process runs now. */
+  running(): Iterable<string>;
+  /**
+   * `jobId`, which this process runs, was ended elsewhere (cancelled on another replica, or
+   * declared lost): stop its call and write nothing more for it.
+   */
+  endedElsewhere(jobId: string): void;
+}
+
 /**
  * Where jobs and their event logs live. One interface, one contract suite
  * (test/store/contract.ts) run against every implementation.
@@ -67,4 +78,8 @@ export interface JobStore {
     onLive: (event: StoredEvent) => void,
   ): Promise<Feed>;
   close(): Promise<void>;
+  /** Shared stores only: connects the store to this process's runner (leases, cancel relay). */
+  attachRunner?(hooks: RunnerHooks): void;
+  /** Shared stores only: tells the replica that runs `jobId` that it was ended here. */
+  announceEnded?(jobId: string): Promise<void>;
 }

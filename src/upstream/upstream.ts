@@ -205,10 +205,28 @@ export class Upstream {
         this.#log.warn({ err: error }, 'could not refresh the tool list'),
       );
     });
+    let lost = '';
+    let verifying = false;
     client.onerror = (error) => {
-      if (!this.#closed) this.#log.debug({ err: error }, 'upstream client error');
+      if (this.#closed) return;
+      this.#log.debug({ err: error }, 'upstream client error');
+      // The HTTP transports report a server that went away only here, and leave pending calls
+      // waiting for ever (their stream ended without a response). A failed ping closes the
+      // session, which fails those calls now (UPSTREAM_DISCONNECTED); the next use reconnects.
+      if (this.#config.transport === 'stdio' || verifying || this.#client !== client) return;
+      verifying = true;
+      client.ping({ timeout: this.#options.connectTimeoutMs }).then(
+        () => {
+          verifying = false;
+        },
+        (pingError: unknown) => {
+          if (this.#client !== client) return;
+          lost = describe(pingError, '');
+          client.close().catch(() => {});
+        },
+      );
     };
-    client.onclose = () => this.#onClose(client, lastStderr);
+    client.onclose = () => this.#onClose(client, lastStderr, lost);
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
       await this.#refreshTools(client);
@@ -245,12 +263,14 @@ export class Upstream {
     this.#tools = tools;
   }
 
-  #onClose(client: Client, lastStderr: string): void {
+  #onClose(client: Client, lastStderr: string, lost: string): void {
     if (this.#client !== client) return;
     this.#client = undefined;
     this.#state = 'disconnected';
     if (this.#closed) return;
-    const reason = `Connection closed${lastStderr ? ` (last stderr: ${lastStderr})` : ''}`;
+    const reason =
+      `Connection closed${lost ? ` (the upstream stopped answering: ${lost})` : ''}` +
+      `${lastStderr ? ` (last stderr: ${lastStderr})` : ''}`;
     this.#lastError = reason;
     this.#lastErrorAt = Date.now();
     this.#log.warn({ reason }, 'upstream connection lost; it will reconnect on next use');

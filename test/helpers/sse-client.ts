@@ -113,11 +113,11 @@ export function openSse(
         res.on('close', () => done());
         res.on('error', () => done());
       });
+      let isEnded = false;
       ended.then(() => {
+        isEnded = true;
         for (const w of [...waiters]) w();
       });
-      let isEnded = false;
-      ended.then(() => (isEnded = true));
       const connection: SseConnection = {
         status: res.statusCode ?? 0,
         headers: res.headers,

@@ -2,8 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { sseFrame } from '../../jobs/events.js';
 import { toJobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
-import { serveEventStream, type EventStreamDeps, type StreamFraming } from '../event-stream.js';
-import { eventsQuery, jobParams } from '../schemas.js';
+import {
+  lastEventIdOf,
+  serveEventStream,
+  type EventStreamDeps,
+  type StreamFraming,
+} from '../event-stream.js';
+import { jobParams } from '../schemas.js';
 
 /**
  * One job's stream: ids are the store's event ids and every event's frame was serialised once,
@@ -22,18 +27,15 @@ export function registerJobEventsRoute(
   app: FastifyInstance,
   deps: EventStreamDeps & { jobs: JobService },
 ): void {
-  app.get<{ Params: { id: string }; Querystring: { lastEventId?: string } }>(
+  app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/events',
     {
       sse: { kind: 'manual', heartbeat: false },
-      schema: { params: jobParams, querystring: eventsQuery },
+      schema: { params: jobParams },
     },
     async (request, reply) => {
       const record = await deps.jobs.get(request.owner, request.params.id);
-      const header = request.headers['last-event-id'];
-      const lastEventId =
-        typeof header === 'string' && header !== '' ? header : request.query.lastEventId;
-      await serveEventStream(request, reply, deps, [record], [lastEventId], singleJob);
+      await serveEventStream(request, reply, deps, [record], [lastEventIdOf(request)], singleJob);
     },
   );
 }

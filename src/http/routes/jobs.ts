@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { toJobView } from '../../jobs/job.js';
+import { toJobView, type JobRecord, type JobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { StreamTokens } from '../stream-token.js';
 import {
   IDEMPOTENCY_KEY,
   jobParams,
@@ -13,7 +14,19 @@ import {
 } from '../schemas.js';
 
 /** POST/GET /v1/jobs, GET/DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel. */
-export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void {
+export function registerJobRoutes(
+  app: FastifyInstance,
+  jobs: JobService,
+  tokens: StreamTokens | undefined,
+): void {
+  // With API keys on, `links.events` carries a short-lived token for EventSource (CONTRACT.md).
+  const present = (record: JobRecord, owner: string | null): JobView => {
+    const view = toJobView(record);
+    if (!tokens || owner === null) return view;
+    const token = tokens.issue(owner, [record.id]);
+    return { ...view, links: { ...view.links, events: `${view.links.events}?token=${token}` } };
+  };
+
   app.post<{ Body: StartJobBody }>(
     '/v1/jobs',
     { schema: { body: startJobBody } },
@@ -39,7 +52,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void 
         idleTimeoutMs: body.options?.idleTimeoutMs,
         idempotency,
       });
-      const view = toJobView(record);
+      const view = present(record, request.owner);
       return reply
         .code(created ? 202 : 200)
         .header('location', view.links.self)
@@ -59,14 +72,14 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void 
         cursor,
         limit: request.query.limit ? Number(request.query.limit) : 20,
       });
-      return { jobs: page.records.map(toJobView), next: page.next };
+      return { jobs: page.records.map((r) => present(r, request.owner)), next: page.next };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     { schema: { params: jobParams } },
-    async (request) => toJobView(await jobs.get(request.owner, request.params.id)),
+    async (request) => present(await jobs.get(request.owner, request.params.id), request.owner),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -74,7 +87,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void 
     { schema: { params: jobParams } },
     async (request, reply) => {
       const record = await jobs.cancel(request.owner, request.params.id);
-      return reply.code(202).send(toJobView(record));
+      return reply.code(202).send(present(record, request.owner));
     },
   );
 

@@ -3,7 +3,12 @@ import { GatewayError } from '../../errors.js';
 import { sseFrame } from '../../jobs/events.js';
 import { toJobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
-import { serveEventStream, type EventStreamDeps, type StreamFraming } from '../event-stream.js';
+import {
+  lastEventIdOf,
+  serveEventStream,
+  type EventStreamDeps,
+  type StreamFraming,
+} from '../event-stream.js';
 
 /** Most jobs one connection may follow. */
 export const MAX_JOBS_PER_STREAM = 50;
@@ -34,7 +39,7 @@ export function registerMultiJobEventsRoute(
   app: FastifyInstance,
   deps: EventStreamDeps & { jobs: JobService },
 ): void {
-  app.get<{ Querystring: { job?: string | string[]; lastEventId?: string } }>(
+  app.get<{ Querystring: { job?: string | string[] } }>(
     '/v1/events',
     {
       sse: { kind: 'manual', heartbeat: false },
@@ -48,7 +53,6 @@ export function registerMultiJobEventsRoute(
                 { type: 'array', items: { type: 'string' }, maxItems: MAX_JOBS_PER_STREAM },
               ],
             },
-            lastEventId: { type: 'string', maxLength: 65536 },
           },
         },
       },
@@ -67,9 +71,7 @@ export function registerMultiJobEventsRoute(
       }
       // Any job the caller cannot see makes the whole request 404 (CONTRACT.md).
       const records = await Promise.all(ids.map((id) => deps.jobs.get(request.owner, id)));
-      const header = request.headers['last-event-id'];
-      const cursor =
-        typeof header === 'string' && header !== '' ? header : request.query.lastEventId;
+      const cursor = lastEventIdOf(request);
       const framing: StreamFraming = {
         snapshot: (record) =>
           sseFrame('status', withJobId(record.id, JSON.stringify(toJobView(record)))),

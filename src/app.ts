@@ -10,12 +10,14 @@ import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerJobEventsRoute } from './http/routes/job-events.js';
 import { registerJobRoutes } from './http/routes/jobs.js';
+import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerMultiJobEventsRoute } from './http/routes/multi-job-events.js';
 import { registerServerRoutes } from './http/routes/servers.js';
 import { StreamRegistry } from './http/stream-registry.js';
 import { StreamTokens } from './http/stream-token.js';
 import { JobService } from './jobs/job-service.js';
 import { createLogger, redactUrl } from './observability/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { JobStore } from './store/types.js';
@@ -108,8 +110,12 @@ export async function buildApp(
     logger,
     clientVersion: version,
   });
-  const jobs = new JobService({ store, pool, limits: config.jobs, logger });
   const streams = new StreamRegistry();
+  const metrics = new GatewayMetrics({
+    openStreams: () => streams.size,
+    upstreams: () => pool.statuses(),
+  });
+  const jobs = new JobService({ store, pool, limits: config.jobs, logger, observer: metrics });
   app.decorate('gateway', { config, store, pool, jobs, streams, version });
 
   let closing = false;
@@ -145,8 +151,10 @@ export async function buildApp(
   });
   registerServerRoutes(app, pool);
   registerJobRoutes(app, jobs, tokens);
-  registerJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
-  registerMultiJobEventsRoute(app, { jobs, store, streams, sse: config.sse });
+  const streamDeps = { jobs, store, streams, sse: config.sse, observer: metrics };
+  registerJobEventsRoute(app, streamDeps);
+  registerMultiJobEventsRoute(app, streamDeps);
+  registerMetricsRoute(app, metrics);
 
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
   app.addHook('preClose', async () => {

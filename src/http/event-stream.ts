@@ -27,10 +27,17 @@ export interface StreamFraming {
   frame(index: number, event: StoredEvent, positions: readonly (string | undefined)[]): string;
 }
 
+/** Told what the streams deliver (the metrics implement it). */
+export interface StreamObserver {
+  eventsDelivered(count: number): void;
+  slowSubscriberDisconnected(): void;
+}
+
 export interface EventStreamDeps {
   store: JobStore;
   streams: StreamRegistry;
   sse: Config['sse'];
+  observer?: StreamObserver;
 }
 
 /**
@@ -58,6 +65,7 @@ export async function serveEventStream(
   const render = (index: number, event: StoredEvent): string => {
     positions[index] = event.id;
     if (event.type === 'done') pendingDone.delete(index);
+    deps.observer?.eventsDelivered(1);
     return framing.frame(index, event, positions);
   };
   const onLive = (index: number, event: StoredEvent): void => {
@@ -99,6 +107,7 @@ export async function serveEventStream(
     maxAgeMs: deps.sse.maxStreamAgeMs,
     retryMs: deps.sse.retryMs,
     onClose: (reason) => {
+      if (reason === 'too-slow') deps.observer?.slowSubscriberDisconnected();
       stopAll();
       deps.streams.delete(opened);
       request.log.debug({ reason }, 'event stream closed');

@@ -20,12 +20,20 @@ type FinalStatus = Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
  * hard and idle deadlines, and writes the final state exactly once. Every write goes through one
  * queue, so events are stored in the order they happened and nothing follows `done`.
  */
+/** Told about every job's start and end (the metrics implement it). */
+export interface JobObserver {
+  jobStarted(record: JobRecord): void;
+  jobFinished(record: JobRecord, durationMs: number): void;
+  storeError(operation: string): void;
+}
+
 export class JobRun {
   #record: JobRecord;
   readonly #args: Record<string, unknown>;
   readonly #upstream: Upstream;
   readonly #store: JobStore;
   readonly #log: Logger;
+  readonly #observer: JobObserver | undefined;
   readonly #controller = new AbortController();
   #writes: Promise<unknown> = Promise.resolve();
   #finished = false;
@@ -36,12 +44,13 @@ export class JobRun {
   constructor(
     record: JobRecord,
     args: Record<string, unknown>,
-    deps: { upstream: Upstream; store: JobStore; logger: Logger },
+    deps: { upstream: Upstream; store: JobStore; logger: Logger; observer?: JobObserver },
   ) {
     this.#record = record;
     this.#args = args;
     this.#upstream = deps.upstream;
     this.#store = deps.store;
+    this.#observer = deps.observer;
     this.#log = deps.logger.child({ jobId: record.id, server: record.server, tool: record.tool });
   }
 
@@ -52,6 +61,7 @@ export class JobRun {
   /** Runs the call to its end; never rejects. */
   async run(): Promise<void> {
     this.#log.info('job started');
+    this.#observer?.jobStarted(this.#record);
     this.#startDeadlines();
     this.#update({ status: 'running', startedAt: new Date().toISOString() }, 'status');
     try {
@@ -131,14 +141,9 @@ export class JobRun {
       { status, error, result: result ?? null, finishedAt: new Date().toISOString() },
       'done',
     );
-    this.#log.info(
-      {
-        status,
-        errorCode: error?.code,
-        durationMs: Math.round(performance.now() - this.#startedAt),
-      },
-      'job finished',
-    );
+    const durationMs = Math.round(performance.now() - this.#startedAt);
+    this.#log.info({ status, errorCode: error?.code, durationMs }, 'job finished');
+    this.#observer?.jobFinished(this.#record, durationMs);
   }
 
   #update(patch: Partial<JobRecord>, type: 'status' | 'done'): void {
@@ -153,7 +158,10 @@ export class JobRun {
         // Refused: the job already ended elsewhere (e.g. cancelled on another replica).
         if ((await this.#store.commit(record, event)) === undefined) this.abandon();
       })
-      .catch((error: unknown) => this.#log.error({ err: error }, 'could not store a job event'));
+      .catch((error: unknown) => {
+        this.#observer?.storeError('commit');
+        this.#log.error({ err: error }, 'could not store a job event');
+      });
   }
 
   #startDeadlines(): void {

@@ -5,7 +5,7 @@ import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { isFinal, JOB_ID_PATTERN, newJobId, toJobView, type JobRecord } from './job.js';
 import { ArgumentValidator } from './argument-validator.js';
-import { JobRun } from './job-run.js';
+import { JobRun, type JobObserver } from './job-run.js';
 
 /** A validated request to start a job. */
 export interface StartJob {
@@ -28,6 +28,7 @@ export class JobService {
   readonly #limits: Config['jobs'];
   readonly #log: Logger;
   readonly #runs = new Map<string, JobRun>();
+  readonly #observer: JobObserver | undefined;
   readonly #arguments: ArgumentValidator;
   readonly #running = new Set<Promise<void>>();
   #closing = false;
@@ -37,7 +38,9 @@ export class JobService {
     pool: UpstreamPool;
     limits: Config['jobs'];
     logger: Logger;
+    observer?: JobObserver;
   }) {
+    this.#observer = deps.observer;
     this.#store = deps.store;
     this.#pool = deps.pool;
     this.#limits = deps.limits;
@@ -110,6 +113,7 @@ export class JobService {
       upstream,
       store: this.#store,
       logger: this.#log,
+      observer: this.#observer,
     });
     this.#runs.set(record.id, run);
     const done = run.run().finally(() => {

@@ -25,13 +25,14 @@ export class GatewayMetrics {
   readonly #jobsStarted: Counter<'server' | 'tool'>;
   readonly #jobsFinished: Counter<'server' | 'tool' | 'status' | 'code'>;
   readonly #jobDuration: Histogram<'server' | 'tool' | 'status'>;
-  readonly #eventsDelivered: Counter;
+  // Counted as a plain number on the hot path (one per event per subscriber), read at scrape time.
+  #delivered = 0;
   readonly #slowSubscribers: Counter;
   readonly #storeErrors: Counter<'operation'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
     this.#jobsStarted = new Counter({
       name: 'gateway_jobs_started_total',
       help: 'Jobs started, by upstream server and tool',
@@ -51,10 +52,15 @@ export class GatewayMetrics {
       buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
       registers,
     });
-    this.#eventsDelivered = new Counter({
+    const delivered = () => this.#delivered;
+    new Counter({
       name: 'gateway_sse_events_delivered_total',
-      help: 'Events written to SSE subscribers (snapshots included)',
+      help: 'Logged events written to SSE subscribers (opening snapshots not counted)',
       registers,
+      collect() {
+        this.reset();
+        this.inc(delivered());
+      },
     });
     this.#slowSubscribers = new Counter({
       name: 'gateway_sse_slow_subscribers_disconnected_total',
@@ -113,7 +119,7 @@ export class GatewayMetrics {
   }
 
   eventsDelivered(count: number): void {
-    this.#eventsDelivered.inc(count);
+    this.#delivered += count;
   }
 
   slowSubscriberDisconnected(): void {

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
 import { registerAuth } from './http/auth.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
+import { registerApiDocs } from './http/routes/api-docs.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerJobEventsRoute } from './http/routes/job-events.js';
 import { registerJobRoutes } from './http/routes/jobs.js';
@@ -155,6 +156,7 @@ export async function buildApp(
   registerJobEventsRoute(app, streamDeps);
   registerMultiJobEventsRoute(app, streamDeps);
   registerMetricsRoute(app, metrics);
+  await registerApiDocs(app);
 
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
   app.addHook('preClose', async () => {

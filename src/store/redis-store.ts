@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { GatewayError, type JobError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import {
   storedEvent,
   type EventInput,
@@ -11,17 +11,8 @@ import {
 } from '../jobs/events.js';
 import { isFinal, toJobView, type JobRecord, type JobStatus } from '../jobs/job.js';
 import { StreamReader } from './redis-reader.js';
-import {
-  COMMIT,
-  DELETE,
-  EXPIRED,
-  FOLLOW,
-  FORGET,
-  INSERT,
-  RENEW,
-  RETIRE,
-  SWEEP,
-} from './redis-scripts.js';
+import { Leases } from './redis-leases.js';
+import { COMMIT, DELETE, FOLLOW, INSERT } from './redis-scripts.js';
 import type {
   Feed,
   IdempotencyClaim,
@@ -83,9 +74,8 @@ export class RedisStore implements JobStore {
   readonly #instance = randomUUID();
   readonly #prefix: string;
   readonly #timer: NodeJS.Timeout;
+  readonly #leases: Leases;
   #hooks: RunnerHooks | undefined;
-  /** Jobs found in our running set but not run here, at the previous check. */
-  #suspects = new Set<string>();
   #connectedSince: number | undefined;
   #down = false;
   #maintaining: Promise<void> | undefined;
@@ -152,6 +142,16 @@ export class RedisStore implements JobStore {
       command: this.#cmd,
       logger: this.#log,
       decode: (key, id, fields) => decodeEntry(key.slice(eventsPrefix.length), id, fields)?.event,
+    });
+    this.#leases = new Leases({
+      redis: this.#cmd,
+      prefix: this.#prefix,
+      instance: this.#instance,
+      ttlMs: options.leaseTtlMs,
+      logger: this.#log,
+      finish: async (final) =>
+        (await this.#append(final, { type: 'done', data: JSON.stringify(toJobView(final)) })) !==
+        null,
     });
     this.#timer = setInterval(() => void this.#maintain(), options.leaseRenewMs);
     this.#timer.unref();
@@ -327,13 +327,7 @@ export class RedisStore implements JobStore {
     clearInterval(this.#timer);
     await this.#maintaining;
     const reading = this.#reader.close();
-    if (this.#cmd.status === 'ready') {
-      await RETIRE.run(
-        this.#cmd,
-        [this.#instancesKey, this.#runningKey(this.#instance)],
-        [this.#instance],
-      ).catch(() => {});
-    }
+    if (this.#cmd.status === 'ready') await this.#leases.retire().catch(() => {});
     // Disconnecting rejects a blocked XREAD, which ends the reader's loop.
     this.#blocking.disconnect();
     await reading;
@@ -360,89 +354,16 @@ export class RedisStore implements JobStore {
     )) as string | null;
   }
 
-  /** Lease renewal, dead replicas, orphans and expired index entries; one run at a time. */
+  /** Lease renewal, dead replicas, orphans and expired index entries (redis-leases.ts); one run at a time. */
   #maintain(): Promise<void> {
     if (this.#maintaining || this.#closed || this.#cmd.status !== 'ready') {
       return this.#maintaining ?? Promise.resolve();
     }
-    this.#maintaining = this.#maintainOnce()
+    this.#maintaining = this.#leases
+      .maintain(this.#hooks, this.#connectedSince)
       .catch((error: unknown) => this.#log.debug({ err: error }, 'store maintenance failed'))
       .finally(() => (this.#maintaining = undefined));
     return this.#maintaining;
-  }
-
-  async #maintainOnce(): Promise<void> {
-    const local = this.#hooks ? [...this.#hooks.running()] : [];
-    const [gone, orphans] = (await RENEW.run(
-      this.#cmd,
-      [this.#instancesKey, this.#runningKey(this.#instance)],
-      [this.#instance, this.#options.leaseTtlMs, this.#prefix, ...local],
-    )) as [string[], string[]];
-    // Ended elsewhere while a cancel message was missed (e.g. during a reconnect).
-    for (const id of gone) this.#hooks?.endedElsewhere(id);
-    if (this.#hooks) {
-      // In our running set but not run here, twice in a row (a run registers right after its
-      // insert): its final state was never stored. End it rather than leave it running for ever.
-      for (const id of orphans) {
-        if (!this.#suspects.has(id)) continue;
-        await this.#fail(id, this.#instance, {
-          code: 'INTERNAL_ERROR',
-          message: 'The gateway lost track of this job: its final state could not be stored',
-        });
-      }
-      this.#suspects = new Set(orphans);
-    }
-    // Only once every live replica has had a lease period to reconnect and renew since Redis
-    // came back: after an outage, every lease looks expired.
-    const since = this.#connectedSince;
-    if (since !== undefined && Date.now() - since >= this.#options.leaseTtlMs) {
-      const expired = (await EXPIRED.run(this.#cmd, [this.#instancesKey], [])) as string[];
-      for (const instance of expired) {
-        if (instance !== this.#instance) await this.#reap(instance);
-      }
-    }
-    // A bounded number of batches: a due job that still exists is looked at again next time.
-    for (let batch = 0; batch < 10; batch++) {
-      const due = (await SWEEP.run(this.#cmd, [this.#expiringKey], [this.#prefix, 200])) as number;
-      if (due < 200) break;
-    }
-  }
-
-  /** Fails the running jobs of a replica whose lease expired, then forgets the replica. */
-  async #reap(instance: string): Promise<void> {
-    const running = this.#runningKey(instance);
-    const ids = await this.#cmd.smembers(running);
-    for (const id of ids) {
-      await this.#fail(id, instance, {
-        code: 'GATEWAY_INSTANCE_LOST',
-        message: 'The gateway replica that ran this job stopped renewing its lease',
-      });
-    }
-    if ((await FORGET.run(this.#cmd, [this.#instancesKey, running], [instance])) === 1) {
-      this.#log.info({ instance, jobs: ids.length }, 'a lost gateway replica was cleaned up');
-    }
-  }
-
-  /** Ends job `id` (run by `instance`) as failed, unless it already ended or is gone. */
-  async #fail(id: string, instance: string, error: JobError): Promise<void> {
-    const rec = await this.#cmd.hget(this.#jobKey(id), 'rec');
-    const record = rec === null ? undefined : (JSON.parse(rec) as JobRecord);
-    if (!record || isFinal(record.status)) {
-      await this.#cmd.srem(this.#runningKey(instance), id);
-      return;
-    }
-    const final: JobRecord = {
-      ...record,
-      status: 'failed',
-      error,
-      finishedAt: new Date().toISOString(),
-    };
-    const stored = await this.#append(final, {
-      type: 'done',
-      data: JSON.stringify(toJobView(final)),
-    });
-    if (stored !== null)
-      this.#log.warn({ jobId: id, instance, code: error.code }, 'job failed by the store');
   }
 
   /** Warns about Redis settings that lose jobs (managed Redis may refuse CONFIG: then silent). */

@@ -19,13 +19,14 @@ async function unreachable(url: string): Promise<string | undefined> {
     retryStrategy: () => null,
     connectTimeout: 2000,
   });
-  client.on('error', () => {});
+  let cause: string | undefined;
+  client.on('error', (error: Error) => (cause ??= error.message));
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    return cause ?? (error as Error).message;
   } finally {
     client.disconnect();
   }

@@ -3,20 +3,27 @@ import { createRequire } from 'node:module';
 import fastifySseModule, { type SSEPluginOptions } from '@fastify/sse';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { AccessPolicy } from './access.js';
 import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
 import { registerAuth } from './http/auth.js';
+import { registerCors } from './http/cors.js';
+import { registerJobRateLimit } from './http/rate-limit.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { registerApiDocs } from './http/routes/api-docs.js';
+import { registerDashboard } from './http/routes/dashboard.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerJobEventsRoute } from './http/routes/job-events.js';
 import { registerJobRoutes } from './http/routes/jobs.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerMultiJobEventsRoute } from './http/routes/multi-job-events.js';
 import { registerServerRoutes } from './http/routes/servers.js';
+import { registerStreamTokenRoute } from './http/routes/stream-tokens.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { StreamRegistry } from './http/stream-registry.js';
 import { StreamTokens } from './http/stream-token.js';
 import { JobService } from './jobs/job-service.js';
+import { isLoopbackHost } from './open-mode.js';
 import { createLogger, redactUrl } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -116,7 +123,20 @@ export async function buildApp(
     openStreams: () => streams.size,
     upstreams: () => pool.statuses(),
   });
-  const jobs = new JobService({ store, pool, limits: config.jobs, logger, observer: metrics });
+  const access = new AccessPolicy(config.apiKeys);
+  const jobs = new JobService({
+    store,
+    pool,
+    limits: config.jobs,
+    logger,
+    observer: metrics,
+    access,
+    slots: {
+      maxRunningPerKey: config.limits.maxRunningPerKey,
+      maxRunningPerUpstream: config.limits.maxRunningPerUpstream,
+      maxQueuedPerKey: config.limits.maxQueuedPerKey,
+    },
+  });
   app.decorate('gateway', { config, store, pool, jobs, streams, version });
 
   let closing = false;
@@ -124,6 +144,9 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerSecurityHeaders(app);
+  // Before authentication: preflights carry no Authorization header.
+  await registerCors(app, config.corsOrigins);
   const tokens =
     config.apiKeys.length > 0
       ? new StreamTokens(
@@ -132,6 +155,8 @@ export async function buildApp(
         )
       : undefined;
   registerAuth(app, config.apiKeys, tokens);
+  const startJobConfig = await registerJobRateLimit(app, config.limits.jobsPerMinute);
+  warnWhenOpen(app, config);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -150,13 +175,15 @@ export async function buildApp(
     isClosing: () => closing,
     storeReady: async () => (store instanceof RedisStore ? store.ready() : true),
   });
-  registerServerRoutes(app, pool);
-  registerJobRoutes(app, jobs, tokens);
+  registerServerRoutes(app, pool, access);
+  registerJobRoutes(app, jobs, tokens, startJobConfig);
+  registerStreamTokenRoute(app, jobs, tokens);
   const streamDeps = { jobs, store, streams, sse: config.sse, observer: metrics };
   registerJobEventsRoute(app, streamDeps);
   registerMultiJobEventsRoute(app, streamDeps);
   registerMetricsRoute(app, metrics);
   await registerApiDocs(app);
+  registerDashboard(app);
 
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
   app.addHook('preClose', async () => {
@@ -169,6 +196,20 @@ export async function buildApp(
     await store.close();
   });
   return app;
+}
+
+/** Running open is allowed, but never quietly: a `warn` line when the gateway starts listening. */
+function warnWhenOpen(app: FastifyInstance, config: Config): void {
+  if (config.apiKeys.length > 0) return;
+  app.addHook('onListen', async () => {
+    const exposed = !isLoopbackHost(config.host);
+    app.log.warn(
+      { auth: 'off', host: config.host, allowUnauthenticated: config.allowUnauthenticated },
+      exposed
+        ? `AUTHENTICATION IS OFF on ${config.host}: anyone who can reach this address can run every configured tool (ALLOW_UNAUTHENTICATED=true). Set API_KEYS or API_KEYS_FILE to require keys.`
+        : 'Authentication is off: any local process can run every configured tool. Set API_KEYS or API_KEYS_FILE to require keys.',
+    );
+  });
 }
 
 /**

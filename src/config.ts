@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { loadApiKeys, type ApiKey } from './api-keys.js';
 import { ConfigError } from './errors.js';
+import { checkOpenMode } from './open-mode.js';
+
+export type { ApiKey } from './api-keys.js';
 
 /** How to reach one upstream MCP server. */
 export type UpstreamConfig =
@@ -20,12 +24,6 @@ export type UpstreamConfig =
       url: string;
       headers: Record<string, string>;
     };
-
-/** An API key: `name` identifies the caller (jobs belong to it), `secret` is the bearer token. */
-export interface ApiKey {
-  name: string;
-  secret: string;
-}
 
 /** Everything the gateway reads from its environment and its mcpServers file, validated. */
 export interface Config {
@@ -46,8 +44,23 @@ export interface Config {
     /** How often each replica renews its lease and looks for dead replicas. */
     leaseRenewMs: number;
   };
-  /** Empty when the gateway runs open. */
+  /** From API_KEYS and API_KEYS_FILE; empty when the gateway runs open. */
   apiKeys: readonly ApiKey[];
+  /** Whether running open (no API keys) on a non-loopback address was asked for. */
+  allowUnauthenticated: boolean;
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  corsOrigins: readonly string[];
+  /** Abuse limits. Per process: replicas on one Redis each enforce their own. */
+  limits: {
+    /** Jobs one key (or, running open, one client address) may start per minute; 0: no limit. */
+    jobsPerMinute: number;
+    /** Jobs of one key running at once; more wait as `queued`. */
+    maxRunningPerKey: number;
+    /** Jobs on one upstream running at once, whoever started them; more wait as `queued`. */
+    maxRunningPerUpstream: number;
+    /** Jobs of one key waiting as `queued`; more are refused with 429 TOO_MANY_QUEUED_JOBS. */
+    maxQueuedPerKey: number;
+  };
   /** How long the stream token in a job's `links.events` stays valid (API keys on). */
   streamTokenTtlMs: number;
   upstreams: readonly UpstreamConfig[];
@@ -104,6 +117,16 @@ const settingsSchema = z.object({
   LEASE_TTL_MS: int(300, 3_600_000, 15_000),
   LEASE_RENEW_MS: int(100, 1_800_000, 5000),
   API_KEYS: z.string().default(''),
+  API_KEYS_FILE: z.string().optional(),
+  ALLOW_UNAUTHENTICATED: z
+    .enum(['true', 'false'], 'must be true or false')
+    .default('false')
+    .transform((v) => v === 'true'),
+  CORS_ORIGINS: z.string().default(''),
+  RATE_LIMIT_JOBS_PER_MINUTE: int(0, 1_000_000, 600),
+  MAX_RUNNING_JOBS_PER_KEY: int(1, 1_000_000, 32),
+  MAX_RUNNING_JOBS_PER_UPSTREAM: int(1, 1_000_000, 64),
+  MAX_QUEUED_JOBS_PER_KEY: int(0, 1_000_000, 100),
   STREAM_TOKEN_TTL_MS: int(1000, 7 * 24 * 3_600_000, 15 * 60_000),
   GATEWAY_CONFIG: z.string().optional(),
   JOB_DEFAULT_TIMEOUT_MS: int(1, 2 ** 31 - 1, 10 * 60_000),
@@ -134,7 +157,10 @@ const stdioEntry = z.looseObject({
 });
 const urlEntry = z.looseObject({
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-  url: z.url({ protocol: /^https?$/ }),
+  // fetch refuses URLs with user:password, and error messages would quote them: use headers.
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain credentials; use headers'),
   headers: stringMap.default({}),
 });
 const fileSchema = z.looseObject({
@@ -220,7 +246,11 @@ function readUpstreamFile(file: string, env: NodeJS.ProcessEnv): UpstreamConfig[
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`GATEWAY_CONFIG: ${file} is not valid JSON: ${(error as Error).message}`);
+    // V8's message quotes the text around the error, which may be a secret: give the position only.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConfigError(
+      `GATEWAY_CONFIG: ${file} is not valid JSON${position ? ` (at position ${position})` : ''}`,
+    );
   }
   return parseUpstreams(document, env, file);
 }
@@ -240,19 +270,27 @@ export function demoUpstream(): UpstreamConfig {
   };
 }
 
-function parseApiKeys(value: string): ApiKey[] {
-  if (value.trim() === '') return [];
-  return value.split(',').map((pair, index) => {
-    const colon = pair.indexOf(':');
-    const name = pair.slice(0, colon).trim();
-    const secret = pair.slice(colon + 1).trim();
-    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || secret.length < 16) {
+/** `CORS_ORIGINS`: comma-separated origins such as `https://app.example.com:8443`. */
+function parseCorsOrigins(value: string): string[] {
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // Browsers send the origin serialised exactly so: scheme, host, non-default port, nothing else.
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
       throw new ConfigError(
-        `API_KEYS: entry ${index + 1} must be name:secret with a name of letters, digits, '.', '_' or '-' and a secret of at least 16 characters`,
+        `CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com (scheme, host and port only, lowercase, no path; '*' is not allowed)`,
       );
     }
-    return { name, secret };
-  });
+  }
+  return [...new Set(origins)];
 }
 
 /** Reads `--config PATH` from command-line arguments, if present. */
@@ -288,6 +326,13 @@ export function loadConfig(
   if (s.LEASE_RENEW_MS * 2 > s.LEASE_TTL_MS) {
     throw new ConfigError('LEASE_RENEW_MS: must be at most half of LEASE_TTL_MS');
   }
+  const apiKeys = loadApiKeys(s.API_KEYS, s.API_KEYS_FILE, env);
+  checkOpenMode({
+    host: s.HOST,
+    keys: apiKeys.length,
+    allowUnauthenticated: s.ALLOW_UNAUTHENTICATED,
+  });
+  const corsOrigins = parseCorsOrigins(s.CORS_ORIGINS);
   const file = configPathFromArgs(argv) ?? s.GATEWAY_CONFIG;
   const upstreams = file ? readUpstreamFile(file, env) : [demoUpstream()];
   const config: Config = {
@@ -301,7 +346,15 @@ export function loadConfig(
       leaseTtlMs: s.LEASE_TTL_MS,
       leaseRenewMs: s.LEASE_RENEW_MS,
     },
-    apiKeys: parseApiKeys(s.API_KEYS),
+    apiKeys,
+    allowUnauthenticated: s.ALLOW_UNAUTHENTICATED,
+    corsOrigins,
+    limits: {
+      jobsPerMinute: s.RATE_LIMIT_JOBS_PER_MINUTE,
+      maxRunningPerKey: s.MAX_RUNNING_JOBS_PER_KEY,
+      maxRunningPerUpstream: s.MAX_RUNNING_JOBS_PER_UPSTREAM,
+      maxQueuedPerKey: s.MAX_QUEUED_JOBS_PER_KEY,
+    },
     streamTokenTtlMs: s.STREAM_TOKEN_TTL_MS,
     upstreams,
     upstreamSource: file ?? 'demo',

@@ -1,7 +1,7 @@
 /**
  * Every error the gateway reports, with a stable code. HTTP problems (RFC 9457) and the
  * `error` of a failed or cancelled job share one catalogue, so a code means the same thing
- * wherever a client meets it. test/errors.test.ts checks that openapi.yaml lists every code.
+ * wherever a client meets it. test/docs/openapi.test.ts checks that openapi.yaml lists every code.
  */
 
 /** Codes answered as `application/problem+json` on HTTP requests. */
@@ -22,6 +22,11 @@ export const PROBLEMS = {
   },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON' },
+  RATE_LIMITED: { status: 429, title: 'Too many jobs were started with this key recently' },
+  TOO_MANY_QUEUED_JOBS: {
+    status: 429,
+    title: 'This key already has as many jobs waiting to run as it may',
+  },
   TOO_MANY_JOBS: { status: 503, title: 'The gateway holds as many jobs as it may' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'The upstream server cannot be reached' },
   SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },

@@ -28,6 +28,8 @@ export function registerAuth(
   const known = keys.map((key) => ({ name: key.name, digest: digest(key.secret) }));
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    // CORS preflights carry no credentials; the CORS plugin answers them (or 404s them).
+    if (request.method === 'OPTIONS') return;
     const header = request.headers.authorization;
     const token = (request.query as { token?: unknown }).token;
     if (header === undefined && typeof token === 'string' && tokens) {

@@ -27,14 +27,23 @@ export class StreamTokens {
     this.#now = now;
   }
 
+  /** A token that lets `owner` read the streams of `jobs` (one, or a `/v1/events` set). */
   issue(owner: string, jobs: string[]): string {
+    return this.grant(owner, jobs).token;
+  }
+
+  /** A token for `jobs`, and when it expires. */
+  grant(owner: string, jobs: string[]): { token: string; expiresAt: Date } {
     const grant: StreamGrant = {
       owner,
       jobs,
       expiresAt: Math.floor((this.#now() + this.#ttlMs) / 1000),
     };
     const payload = Buffer.from(JSON.stringify(grant)).toString('base64url');
-    return `${payload}.${this.#sign(payload)}`;
+    return {
+      token: `${payload}.${this.#sign(payload)}`,
+      expiresAt: new Date(grant.expiresAt * 1000),
+    };
   }
 
   /** The grant, or undefined for a token that is malformed, tampered with or expired. */
@@ -49,7 +58,8 @@ export class StreamTokens {
     }
     try {
       const grant = JSON.parse(Buffer.from(payload, 'base64url').toString()) as StreamGrant;
-      if (grant.expiresAt * 1000 <= this.#now()) return undefined;
+      if (typeof grant.owner !== 'string' || !Array.isArray(grant.jobs)) return undefined;
+      if (!(grant.expiresAt * 1000 > this.#now())) return undefined;
       return grant;
     } catch {
       return undefined;

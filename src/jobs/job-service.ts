@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
+import { AccessPolicy } from '../access.js';
 import type { Config } from '../config.js';
 import { GatewayError, type JobError } from '../errors.js';
 import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
+import type { Upstream } from '../upstream/upstream.js';
 import { isFinal, JOB_ID_PATTERN, newJobId, toJobView, type JobRecord } from './job.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { JobRun, type JobObserver } from './job-run.js';
+import { RunSlots, type SlotLimits } from './run-slots.js';
 
 /** A validated request to start a job. */
 export interface StartJob {
@@ -18,9 +21,30 @@ export interface StartJob {
   idempotency?: { key: string; fingerprint: string };
 }
 
+/** A stored job waiting for a place to run (RunSlots); its call has not been made. */
+interface QueuedJob {
+  record: JobRecord;
+  arguments: Record<string, unknown>;
+  upstream: Upstream;
+}
+
+const SHUTDOWN_ERROR: JobError = {
+  code: 'GATEWAY_SHUTDOWN',
+  message: 'The gateway shut down while the job ran',
+};
+const SHUTDOWN_QUEUED: JobError = {
+  code: 'GATEWAY_SHUTDOWN',
+  message: 'The gateway shut down before the job could run',
+};
+
 /**
  * What the HTTP routes ask of jobs: start, read, list, cancel, forget. Jobs of one owner are
- * invisible to every other owner (JOB_NOT_FOUND, never a hint that the id exists).
+ * invisible to every other owner (JOB_NOT_FOUND, never a hint that the id exists), and upstreams
+ * and tools a key may not use look like ones that do not exist.
+ *
+ * A job over the running caps (RunSlots) is stored `queued` and starts when a place frees up;
+ * its deadlines start then. A queued job that is cancelled, or still waiting at shutdown, never
+ * starts.
  */
 export class JobService {
   readonly #store: JobStore;
@@ -28,6 +52,9 @@ export class JobService {
   readonly #limits: Config['jobs'];
   readonly #log: Logger;
   readonly #runs = new Map<string, JobRun>();
+  readonly #queued = new Map<string, QueuedJob>();
+  readonly #slots: RunSlots;
+  readonly #access: AccessPolicy;
   readonly #observer: JobObserver | undefined;
   readonly #arguments: ArgumentValidator;
   readonly #running = new Set<Promise<void>>();
@@ -39,6 +66,10 @@ export class JobService {
     limits: Config['jobs'];
     logger: Logger;
     observer?: JobObserver;
+    /** Per-key allow-lists; default: everyone may use everything. */
+    access?: AccessPolicy;
+    /** Running caps and queue bound; default: no caps. */
+    slots?: SlotLimits;
   }) {
     this.#observer = deps.observer;
     this.#store = deps.store;
@@ -46,16 +77,33 @@ export class JobService {
     this.#limits = deps.limits;
     this.#log = deps.logger;
     this.#arguments = new ArgumentValidator(deps.logger);
-    // A shared store relays cancels made on other replicas and renews this process's leases.
+    this.#access = deps.access ?? new AccessPolicy([]);
+    this.#slots = new RunSlots(
+      deps.slots ?? {
+        maxRunningPerKey: Infinity,
+        maxRunningPerUpstream: Infinity,
+        maxQueuedPerKey: Infinity,
+      },
+    );
+    // A shared store relays cancels made on other replicas and renews this process's leases,
+    // queued jobs included (they are this process's to start).
     this.#store.attachRunner?.({
-      running: () => this.#runs.keys(),
-      endedElsewhere: (id) => this.#runs.get(id)?.abandon(),
+      running: () => [...this.#runs.keys(), ...this.#queued.keys()],
+      endedElsewhere: (id) => {
+        if (this.#queued.delete(id)) this.#slots.release(id);
+        else this.#runs.get(id)?.abandon();
+      },
     });
   }
 
   /** Jobs this process is running now. */
   get activeCount(): number {
     return this.#runs.size;
+  }
+
+  /** Jobs waiting in this process for a place to run. */
+  get queuedCount(): number {
+    return this.#queued.size;
   }
 
   /** Starts a job, or returns the one an identical earlier request (same idempotency key) made. */
@@ -76,8 +124,15 @@ export class JobService {
         );
       }
     }
+    // Not allowed looks exactly like not there, and nothing is contacted for it.
+    if (!this.#access.allowsServer(request.owner, request.server)) {
+      throw new GatewayError('UNKNOWN_SERVER', `No upstream server is named '${request.server}'`);
+    }
     const { upstream, tools } = await this.#pool.tools(request.server);
-    const tool = tools.find((t) => t.name === request.tool);
+    const tool = tools.find(
+      (t) =>
+        t.name === request.tool && this.#access.allowsTool(request.owner, request.server, t.name),
+    );
     if (!tool) {
       throw new GatewayError(
         'UNKNOWN_TOOL',
@@ -100,7 +155,22 @@ export class JobService {
       timeoutMs,
       idleTimeoutMs,
     };
-    const inserted = await this.#store.insert(record, request.idempotency);
+    // The place is taken before the job is stored, so a refusal leaves nothing behind.
+    if (this.#slots.claim(record.id, request.owner, request.server) === 'full') {
+      throw new GatewayError(
+        'TOO_MANY_QUEUED_JOBS',
+        'This key already has as many jobs waiting to run as it may; retry when some have started',
+        { headers: { 'retry-after': '5' } },
+      );
+    }
+    let inserted;
+    try {
+      inserted = await this.#store.insert(record, request.idempotency);
+    } catch (error) {
+      this.#slots.release(record.id);
+      throw error;
+    }
+    if (inserted.outcome !== 'created') this.#slots.release(record.id);
     if (inserted.outcome === 'conflict') {
       throw new GatewayError(
         'IDEMPOTENCY_CONFLICT',
@@ -109,19 +179,53 @@ export class JobService {
     }
     if (inserted.outcome === 'existing') return { record: inserted.record, created: false };
 
-    const run = new JobRun(record, request.arguments, {
-      upstream,
+    this.#queued.set(record.id, { record, arguments: request.arguments, upstream });
+    if (this.#closing) {
+      // Shutdown began while the job was being stored: it never starts.
+      this.#queued.delete(record.id);
+      this.#slots.release(record.id);
+      const ended = await this.#endQueued(record, SHUTDOWN_QUEUED);
+      return { record: ended ?? record, created: true };
+    }
+    this.#slots.activate(record.id, () => this.#launch(record.id));
+    return { record, created: true };
+  }
+
+  /** Starts the call of a queued job that was given a place. */
+  #launch(id: string): void {
+    const job = this.#queued.get(id);
+    if (!job) return;
+    this.#queued.delete(id);
+    const run = new JobRun(job.record, job.arguments, {
+      upstream: job.upstream,
       store: this.#store,
       logger: this.#log,
       observer: this.#observer,
     });
-    this.#runs.set(record.id, run);
+    this.#runs.set(id, run);
     const done = run.run().finally(() => {
-      this.#runs.delete(record.id);
+      this.#runs.delete(id);
       this.#running.delete(done);
+      this.#slots.release(id);
     });
     this.#running.add(done);
-    return { record, created: true };
+  }
+
+  /** Ends a job that never started; undefined if it had already ended (e.g. elsewhere). */
+  async #endQueued(record: JobRecord, error: JobError): Promise<JobRecord | undefined> {
+    const final: JobRecord = {
+      ...record,
+      status: 'cancelled',
+      error,
+      finishedAt: new Date().toISOString(),
+    };
+    const stored = await this.#store.commit(final, {
+      type: 'done',
+      data: JSON.stringify(toJobView(final)),
+    });
+    if (!stored) return undefined;
+    this.#log.info({ jobId: record.id, errorCode: error.code }, 'queued job ended before it ran');
+    return final;
   }
 
   async get(owner: string | null, id: string): Promise<JobRecord> {
@@ -142,11 +246,17 @@ export class JobService {
     if (isFinal(record.status)) {
       throw new GatewayError('JOB_FINISHED', `Job '${id}' already ended as ${record.status}`);
     }
-    const run = this.#runs.get(id);
     const error: JobError = { code: 'CANCELLED', message: 'Cancelled by the client' };
-    const ended = run
-      ? await run.end('cancelled', error)
-      : await this.#endElsewhere(record, 'cancelled', error);
+    let ended: JobRecord | undefined;
+    if (this.#queued.delete(id)) {
+      this.#slots.release(id);
+      ended = await this.#endQueued(record, error);
+    } else {
+      const run = this.#runs.get(id);
+      ended = run
+        ? await run.end('cancelled', error)
+        : await this.#endElsewhere(record, 'cancelled', error);
+    }
     if (ended) return ended;
     // The run ended between our read and the cancel: report how it ended.
     const now = await this.get(owner, id);
@@ -188,17 +298,25 @@ export class JobService {
     if (outcome === 'missing') throw new GatewayError('JOB_NOT_FOUND', `No job with id '${id}'`);
   }
 
-  /** Refuses new jobs and ends every running one as `cancelled` with GATEWAY_SHUTDOWN. */
+  /**
+   * Refuses new jobs and ends every queued and running one as `cancelled` with GATEWAY_SHUTDOWN.
+   * Queued ones go first, so that no place freed by a running one starts them.
+   */
   async shutdown(): Promise<void> {
     this.#closing = true;
+    const queued = this.#slots
+      .close()
+      .map((id) => this.#queued.get(id))
+      .filter((job): job is QueuedJob => job !== undefined);
+    for (const job of queued) this.#queued.delete(job.record.id);
     await Promise.all(
-      [...this.#runs.values()].map((run) =>
-        run.end('cancelled', {
-          code: 'GATEWAY_SHUTDOWN',
-          message: 'The gateway shut down while the job ran',
+      queued.map((job) =>
+        this.#endQueued(job.record, SHUTDOWN_QUEUED).catch((err: unknown) => {
+          this.#log.error({ err, jobId: job.record.id }, 'could not end a queued job at shutdown');
         }),
       ),
     );
+    await Promise.all([...this.#runs.values()].map((run) => run.end('cancelled', SHUTDOWN_ERROR)));
     await Promise.all(this.#running);
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config.js';
+import { secretScrubber, type SecretScrubber } from './secret-scrubber.js';
 import { createTransport } from './transport.js';
 
 /** Connection state of an upstream, as `GET /v1/servers` shows it. */
@@ -81,6 +82,8 @@ export class Upstream {
   readonly #config: UpstreamConfig;
   readonly #options: UpstreamOptions;
   readonly #log: Logger;
+  /** Upstream secrets (headers, URL query, env) never reach a log line, lastError or a job. */
+  readonly #scrub: SecretScrubber;
   readonly #calls = new Map<string, CallHandlers>();
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
@@ -100,6 +103,7 @@ export class Upstream {
     this.#config = config;
     this.#options = options;
     this.#log = options.logger.child({ upstream: config.name });
+    this.#scrub = secretScrubber(config);
   }
 
   status(): UpstreamStatus {
@@ -144,6 +148,10 @@ export class Upstream {
         { signal, timeout: NO_SDK_TIMEOUT },
       );
       return result as CallToolResult;
+    } catch (error) {
+      // The transports quote what the server answered, which may echo our headers.
+      if (error instanceof Error) error.message = this.#scrub.secrets(error.message);
+      throw error;
     } finally {
       this.#calls.delete(token);
     }
@@ -180,7 +188,8 @@ export class Upstream {
     );
     let lastStderr = '';
     if (stderr) {
-      createInterface({ input: stderr }).on('line', (line) => {
+      createInterface({ input: stderr }).on('line', (raw) => {
+        const line = this.#scrub.all(raw);
         lastStderr = line;
         this.#log.info({ stderr: line }, 'upstream stderr');
       });
@@ -202,14 +211,14 @@ export class Upstream {
     });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       this.#refreshTools(client).catch((error: unknown) =>
-        this.#log.warn({ err: error }, 'could not refresh the tool list'),
+        this.#log.warn({ error: this.#describe(error) }, 'could not refresh the tool list'),
       );
     });
     let lost = '';
     let verifying = false;
     client.onerror = (error) => {
       if (this.#closed) return;
-      this.#log.debug({ err: error }, 'upstream client error');
+      this.#log.debug({ error: this.#describe(error) }, 'upstream client error');
       // The HTTP transports report a server that went away only here, and leave pending calls
       // waiting for ever (their stream ended without a response). A failed ping closes the
       // session, which fails those calls now (UPSTREAM_DISCONNECTED); the next use reconnects.
@@ -221,7 +230,7 @@ export class Upstream {
         },
         (pingError: unknown) => {
           if (this.#client !== client) return;
-          lost = describe(pingError, '');
+          lost = this.#describe(pingError);
           client.close().catch(() => {});
         },
       );
@@ -232,7 +241,7 @@ export class Upstream {
       await this.#refreshTools(client);
     } catch (error) {
       await client.close().catch(() => {});
-      const reason = describe(error, lastStderr);
+      const reason = this.#describe(error, lastStderr);
       this.#fail(reason);
       throw new UpstreamUnavailableError(this.name, reason, { cause: error });
     }
@@ -274,6 +283,11 @@ export class Upstream {
     this.#lastError = reason;
     this.#lastErrorAt = Date.now();
     this.#log.warn({ reason }, 'upstream connection lost; it will reconnect on next use');
+  }
+
+  /** An error as it may be shown and logged: this upstream's secrets and URL queries masked. */
+  #describe(error: unknown, lastStderr = ''): string {
+    return this.#scrub.all(describe(error, lastStderr));
   }
 
   #fail(reason: string): void {

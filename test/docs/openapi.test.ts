@@ -117,7 +117,9 @@ test('every documented route exists and every app route is documented', async ()
 
     const registered = registeredRoutes(app);
     // The parser must see what hasRoute sees, or this half of the test proves nothing.
-    for (const route of registered) {
+    // Wildcard routes are the exception: printRoutes hangs `*` under the shortest shared prefix
+    // (`/docs/static/*` shows as `/docs/` + `*`; CORS's `/*` as `*`), none of them under /v1.
+    for (const route of registered.filter((r) => !r.url.includes('*'))) {
       assert.ok(
         app.hasRoute({ method: route.method as HTTPMethods, url: route.url }),
         `printRoutes parsed ${route.method} ${route.url}, which hasRoute does not know`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
 import { toJobView, type JobRecord, type JobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
@@ -18,6 +18,8 @@ export function registerJobRoutes(
   app: FastifyInstance,
   jobs: JobService,
   tokens: StreamTokens | undefined,
+  /** Route config for `POST /v1/jobs` (its rate limit). */
+  startConfig: FastifyContextConfig = {},
 ): void {
   // With API keys on, `links.events` carries a short-lived token for EventSource (CONTRACT.md).
   const present = (record: JobRecord, owner: string | null): JobView => {
@@ -29,7 +31,7 @@ export function registerJobRoutes(
 
   app.post<{ Body: StartJobBody }>(
     '/v1/jobs',
-    { schema: { body: startJobBody } },
+    { schema: { body: startJobBody }, config: startConfig },
     async (request, reply) => {
       const body = request.body;
       const key = request.headers['idempotency-key'];

@@ -1,25 +1,42 @@
 import type { FastifyInstance } from 'fastify';
+import type { AccessPolicy } from '../../access.js';
+import { GatewayError } from '../../errors.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
 import { serverParams } from '../schemas.js';
 
-/** GET /v1/servers and GET /v1/servers/{name}/tools. */
-export function registerServerRoutes(app: FastifyInstance, pool: UpstreamPool): void {
-  app.get('/v1/servers', async () => ({ servers: pool.statuses() }));
+/**
+ * GET /v1/servers and GET /v1/servers/{name}/tools, each showing only what the caller's key may
+ * use: an upstream it may not use is 404 UNKNOWN_SERVER, exactly like one that does not exist.
+ */
+export function registerServerRoutes(
+  app: FastifyInstance,
+  pool: UpstreamPool,
+  access: AccessPolicy,
+): void {
+  app.get('/v1/servers', async (request) => ({
+    servers: pool.statuses().filter((s) => access.allowsServer(request.owner, s.name)),
+  }));
 
   app.get<{ Params: { name: string } }>(
     '/v1/servers/:name/tools',
     { schema: { params: serverParams } },
     async (request) => {
-      const { tools } = await pool.tools(request.params.name);
+      const { name } = request.params;
+      if (!access.allowsServer(request.owner, name)) {
+        throw new GatewayError('UNKNOWN_SERVER', `No upstream server is named '${name}'`);
+      }
+      const { tools } = await pool.tools(name);
       return {
-        tools: tools.map((tool) => ({
-          name: tool.name,
-          title: tool.title ?? tool.annotations?.title ?? null,
-          description: tool.description ?? null,
-          inputSchema: tool.inputSchema,
-          outputSchema: tool.outputSchema ?? null,
-          annotations: tool.annotations ?? null,
-        })),
+        tools: tools
+          .filter((tool) => access.allowsTool(request.owner, name, tool.name))
+          .map((tool) => ({
+            name: tool.name,
+            title: tool.title ?? tool.annotations?.title ?? null,
+            description: tool.description ?? null,
+            inputSchema: tool.inputSchema,
+            outputSchema: tool.outputSchema ?? null,
+            annotations: tool.annotations ?? null,
+          })),
       };
     },
   );

@@ -1,0 +1,599 @@
+import type { GatewayClient } from './client.js';
+import { GatewayClientError, isGatewayClientError } from './errors.js';
+import { describe, discard, errorFromResponse, isRetryable } from './http.js';
+import { DEFAULT_RECONNECT, type ReconnectOptions } from './job-stream.js';
+import { SseParser } from './sse-parser.js';
+import type { FetchLike, Job, LogMessage, Progress } from './types.js';
+
+/** Most jobs one `GET /v1/events` connection follows (the gateway's limit). */
+export const MAX_JOBS_PER_STREAM = 50;
+
+/**
+ * One event of a followed job. `snapshot` is the id-less `status` that opens every connection
+ * (the job as it is now; not part of its log). Every other event comes once, in order, with `id`,
+ * the job's own event id (its part of the stream's cursor).
+ */
+export type MultiWatchEvent =
+  | { jobId: string; event: 'snapshot'; data: Job }
+  | { jobId: string; event: 'status'; id: string; data: Job }
+  | { jobId: string; event: 'progress'; id: string; data: Progress }
+  | { jobId: string; event: 'log'; id: string; data: LogMessage }
+  | { jobId: string; event: 'done'; id: string; data: Job };
+
+/**
+ * `idle`: nothing to follow (no jobs, or all of them ended); `connecting`: opening the first
+ * connection; `open`: the stream is open; `reconnecting`: it dropped and is being made again
+ * (nothing is lost: it resumes where it stopped); `offline`: several attempts in a row failed,
+ * and it keeps trying.
+ */
+export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline';
+
+export interface StreamStateInfo {
+  /** How the stream is read: a browser `EventSource`, or `fetch` (to send `Authorization`). */
+  transport: 'eventsource' | 'fetch' | undefined;
+  /** How many jobs the current connection follows. */
+  jobs: number;
+  /** Consecutive failed attempts. */
+  failures: number;
+  /** What went wrong last, when the state is `reconnecting` or `offline`. */
+  error?: unknown;
+}
+
+/** The part of the DOM `EventSource` this module uses (Node 20 has none). */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  addEventListener(
+    type: string,
+    listener: (event: { data: string; lastEventId: string }) => void,
+  ): void;
+  close(): void;
+}
+export type EventSourceConstructor = new (url: string) => EventSourceLike;
+
+export interface MultiJobWatchOptions {
+  /** The client for the gateway: its `baseUrl`, and `getJob` to tell a job that is gone. */
+  client: GatewayClient;
+  /**
+   * The API key the client uses, if any. A stream then needs a token from
+   * `POST /v1/stream-tokens` for `EventSource`, or the `fetch` transport sends the key itself.
+   */
+  apiKey?: string | undefined;
+  /**
+   * `eventsource` (the browser's own, which resumes with `Last-Event-ID` by itself), `fetch` (with
+   * the `Authorization` header) or `auto` (default): `EventSource` when there is one and either
+   * no API key or a stream token, else `fetch`.
+   */
+  transport?: 'auto' | 'eventsource' | 'fetch';
+  /** Every event of every followed job. */
+  onEvent?: ((event: MultiWatchEvent) => void) | undefined;
+  /** Each change of the connection's state. */
+  onState?: ((state: StreamState, info: StreamStateInfo) => void) | undefined;
+  /** A followed job the gateway no longer has (expired, deleted): it is no longer followed. */
+  onGone?: ((jobId: string, error: GatewayClientError) => void) | undefined;
+  /** What a handler throws. Default: `console.error`. */
+  onHandlerError?: ((error: unknown) => void) | undefined;
+  /** The `fetch` to use; the global one by default. */
+  fetch?: FetchLike | undefined;
+  /** The `EventSource` to use; the global one by default. */
+  EventSource?: EventSourceConstructor | undefined;
+  /** Delays between attempts (`maxRetries` is not used: a watch keeps trying until closed). */
+  reconnect?: ReconnectOptions | undefined;
+  /** Failed attempts in a row after which the state is `offline`. Default 3. */
+  offlineAfter?: number | undefined;
+  /** How long changes of the job set are collected before the stream is reopened. Default 20 ms. */
+  settleMs?: number | undefined;
+}
+
+/** The cursor of `/v1/events` is each job's last event id, in the order of `job`, joined by `~`. */
+const CURSOR_SEPARATOR = '~';
+const EVENT_TYPES = ['status', 'progress', 'log', 'done'] as const;
+const EVENTSOURCE_CLOSED = 2;
+/** Event ids remembered per job to drop events replayed after a position the gateway lost. */
+const SEEN_IDS = 10_000;
+
+interface Connection {
+  readonly jobs: readonly string[];
+  readonly transport: 'eventsource' | 'fetch';
+  close(): void;
+}
+
+/**
+ * Follows a changing set of jobs over one `GET /v1/events` connection (a browser allows six per
+ * origin, so twenty jobs must not take twenty). Give it the jobs to follow with {@link watch};
+ * when the set gains a job the connection is made again for the jobs still running, each resumed
+ * from its own position (the cursor's documented form lets positions carry over), so no event
+ * is lost or repeated. Jobs that ended need no connection: when all have ended the watch is idle.
+ *
+ * In a browser without an API key it uses `EventSource`, whose own `Last-Event-ID` reconnection
+ * resumes the stream after a drop. With an API key it asks `POST /v1/stream-tokens` for a token
+ * (the URL then carries the token, never the key); where the gateway has no such route, it reads
+ * the stream with `fetch` and the `Authorization` header, and resumes the same way.
+ */
+export class MultiJobWatch {
+  readonly #client: GatewayClient;
+  readonly #options: MultiJobWatchOptions;
+  readonly #fetch: FetchLike;
+  readonly #EventSource: EventSourceConstructor | undefined;
+  readonly #reconnect: Required<ReconnectOptions>;
+  #wanted: string[] = [];
+  readonly #ended = new Set<string>();
+  /** Each job's last event id: its part of the cursor, carried into the next connection. */
+  readonly #positions = new Map<string, string>();
+  readonly #seen = new Map<string, Set<string>>();
+  #connection: Connection | undefined;
+  #state: StreamState = 'idle';
+  #failures = 0;
+  #lastError: unknown;
+  #retryMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every (re)open and by close(): callbacks of older attempts are ignored. */
+  #generation = 0;
+  /** `false` once the gateway answered that it has no `POST /v1/stream-tokens`. */
+  #tokensAvailable = true;
+  #closed = false;
+
+  constructor(options: MultiJobWatchOptions) {
+    this.#client = options.client;
+    this.#options = options;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#EventSource =
+      options.EventSource ??
+      (globalThis as { EventSource?: EventSourceConstructor }).EventSource ??
+      undefined;
+    this.#reconnect = { ...DEFAULT_RECONNECT };
+    for (const [key, value] of Object.entries(options.reconnect ?? {})) {
+      if (value !== undefined) this.#reconnect[key as keyof ReconnectOptions] = value;
+    }
+    this.#retryMs = this.#reconnect.initialDelayMs;
+  }
+
+  get state(): StreamState {
+    return this.#state;
+  }
+
+  /** The jobs the current connection follows, in the order of its `job` parameters. */
+  get streaming(): readonly string[] {
+    return this.#connection?.jobs ?? [];
+  }
+
+  /** How the current connection is read. */
+  get transport(): 'eventsource' | 'fetch' | undefined {
+    return this.#connection?.transport;
+  }
+
+  /**
+   * Follows exactly these jobs (at most {@link MAX_JOBS_PER_STREAM}; jobs already ended are not
+   * followed again). The connection changes only when a job is added that it does not carry.
+   */
+  watch(jobIds: Iterable<string>): void {
+    if (this.#closed) return;
+    const ids = [...new Set(jobIds)];
+    if (ids.length > MAX_JOBS_PER_STREAM) {
+      throw new RangeError(`One stream follows at most ${MAX_JOBS_PER_STREAM} jobs`);
+    }
+    this.#wanted = ids;
+    this.#schedule(this.#options.settleMs ?? 20);
+  }
+
+  /** Stops following every job and closes the connection. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#generation++;
+    clearTimeout(this.#timer);
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#setState('idle');
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#reconcile(), delayMs);
+  }
+
+  /** Opens, keeps or closes the connection so that it carries every wanted job still running. */
+  async #reconcile(): Promise<void> {
+    if (this.#closed) return;
+    const pending = this.#wanted.filter((id) => !this.#ended.has(id));
+    const current = this.#connection;
+    if (pending.length === 0) {
+      this.#drop();
+      this.#failures = 0;
+      this.#setState('idle');
+      return;
+    }
+    if (current && pending.every((id) => current.jobs.includes(id))) return;
+    this.#drop();
+    await this.#open(pending);
+  }
+
+  #drop(): void {
+    this.#generation++;
+    this.#connection?.close();
+    this.#connection = undefined;
+  }
+
+  async #open(jobs: string[]): Promise<void> {
+    const generation = ++this.#generation;
+    this.#setState(this.#failures === 0 ? 'connecting' : this.#retryingState());
+    const { apiKey } = this.#options;
+    const wanted = this.#options.transport ?? 'auto';
+    let transport: 'eventsource' | 'fetch' =
+      wanted === 'fetch' || !this.#EventSource ? 'fetch' : 'eventsource';
+    let token: string | undefined;
+    if (transport === 'eventsource' && apiKey) {
+      try {
+        token = await this.#streamToken(jobs, apiKey);
+      } catch (error) {
+        if (generation !== this.#generation) return;
+        this.#failed(error);
+        return;
+      }
+      if (generation !== this.#generation) return;
+      if (token === undefined) {
+        if (wanted === 'eventsource') {
+          this.#failed(
+            new GatewayClientError('ROUTE_NOT_FOUND', 'The gateway issues no stream tokens'),
+          );
+          return;
+        }
+        transport = 'fetch';
+      }
+    }
+    const params = new URLSearchParams();
+    for (const id of jobs) params.append('job', id);
+    const cursor = jobs.map((id) => this.#positions.get(id) ?? '');
+    // A new set starts each job where the last connection left it.
+    if (cursor.some(Boolean)) params.set('lastEventId', cursor.join(CURSOR_SEPARATOR));
+    if (token) params.set('token', token);
+    const url = `${this.#client.baseUrl}/v1/events?${params}`;
+    if (transport === 'eventsource') this.#openEventSource(jobs, url, generation);
+    else this.#openFetch(jobs, url, generation);
+  }
+
+  /** A token for `jobs` from `POST /v1/stream-tokens`; `undefined` where there is no such route. */
+  async #streamToken(jobs: string[], apiKey: string): Promise<string | undefined> {
+    if (!this.#tokensAvailable) return undefined;
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#client.baseUrl}/v1/stream-tokens`, {
+        method: 'POST',
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/json',
+          authorization: `Bearer ${apiKey}`,
+        },
+        body: JSON.stringify({ jobs }),
+      });
+    } catch (error) {
+      throw new GatewayClientError('NETWORK_ERROR', `POST /v1/stream-tokens: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    if (!response.ok) {
+      const error = await errorFromResponse(response, 'POST /v1/stream-tokens');
+      // A gateway without the route: read the stream with fetch instead, from now on.
+      if (error.code === 'ROUTE_NOT_FOUND' || error.status === 405) {
+        this.#tokensAvailable = false;
+        return undefined;
+      }
+      throw error;
+    }
+    const body = (await response.json().catch(() => null)) as { token?: unknown } | null;
+    if (typeof body?.token !== 'string' || body.token === '') {
+      this.#tokensAvailable = false;
+      return undefined;
+    }
+    return body.token;
+  }
+
+  #openEventSource(jobs: string[], url: string, generation: number): void {
+    const source = new this.#EventSource!(url);
+    const connection: Connection = { jobs, transport: 'eventsource', close: () => source.close() };
+    this.#connection = connection;
+    const current = () => generation === this.#generation;
+    source.onopen = () => {
+      if (!current()) return;
+      this.#opened();
+    };
+    source.onerror = () => {
+      if (!current()) return;
+      if (source.readyState === EVENTSOURCE_CLOSED) {
+        // A non-200 answer (an expired token, a job gone, a 5xx): EventSource gives up for good.
+        this.#connection = undefined;
+        this.#failed(new GatewayClientError('NETWORK_ERROR', 'The event stream was refused'));
+        return;
+      }
+      // A drop or a clean end: EventSource reconnects by itself with Last-Event-ID.
+      this.#failures++;
+      this.#setState(this.#retryingState());
+    };
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (event) => {
+        if (current()) this.#message(connection, type, event.data, event.lastEventId || undefined);
+      });
+    }
+  }
+
+  #openFetch(jobs: string[], url: string, generation: number): void {
+    const controller = new AbortController();
+    const connection: Connection = {
+      jobs,
+      transport: 'fetch',
+      close: () => controller.abort(),
+    };
+    this.#connection = connection;
+    void this.#readLoop(connection, url, generation, controller.signal);
+  }
+
+  /** The `fetch` transport: one connection after another until closed or every job ended. */
+  async #readLoop(
+    connection: Connection,
+    url: string,
+    generation: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const current = () => generation === this.#generation && !signal.aborted;
+    // Only the first request carries `?lastEventId=`; later ones send the header, which wins.
+    let lastEventId: string | undefined;
+    for (;;) {
+      const attempt = new AbortController();
+      const stop = () => attempt.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        const headers: Record<string, string> = { accept: 'text/event-stream' };
+        if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
+        if (lastEventId) headers['last-event-id'] = lastEventId;
+        let response: Response;
+        try {
+          response = await this.#fetch(url, { headers, signal: attempt.signal });
+        } catch (error) {
+          throw new GatewayClientError('NETWORK_ERROR', describe(error), { cause: error });
+        }
+        if (!current()) {
+          discard(response);
+          return;
+        }
+        if (response.status === 204) {
+          // The cursor covers every job's `done`: each of them was delivered already.
+          discard(response);
+          for (const id of connection.jobs) this.#ended.add(id);
+          this.#connection = undefined;
+          this.#schedule(0);
+          return;
+        }
+        if (!response.ok) throw await errorFromResponse(response, 'GET /v1/events');
+        if (
+          !response.body ||
+          !/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')
+        ) {
+          discard(response);
+          throw new GatewayClientError('INVALID_RESPONSE', 'GET /v1/events is not an event stream');
+        }
+        this.#opened();
+        await this.#read(connection, response.body, attempt, (id) => (lastEventId = id));
+        if (!current()) return;
+        // The gateway ended the stream (by age, or shutting down): come back after `retry:`.
+        this.#failures++;
+        this.#setState(this.#retryingState());
+        await this.#sleep(this.#retryMs, signal);
+      } catch (error) {
+        if (!current()) return;
+        const failure =
+          error instanceof GatewayClientError
+            ? error
+            : new GatewayClientError('NETWORK_ERROR', describe(error), { cause: error });
+        if (!isRetryable(failure)) {
+          this.#connection = undefined;
+          this.#failed(failure);
+          return;
+        }
+        this.#failures++;
+        this.#lastError = failure;
+        this.#setState(this.#retryingState());
+        await this.#sleep(this.#backoff(), signal);
+      } finally {
+        signal.removeEventListener('abort', stop);
+        attempt.abort();
+      }
+      if (!current()) return;
+    }
+  }
+
+  async #read(
+    connection: Connection,
+    body: ReadableStream<Uint8Array>,
+    attempt: AbortController,
+    onId: (id: string) => void,
+  ): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser({
+      onMessage: (message) => {
+        if (message.id) onId(message.id);
+        if ((EVENT_TYPES as readonly string[]).includes(message.event)) {
+          this.#message(
+            connection,
+            message.event as (typeof EVENT_TYPES)[number],
+            message.data,
+            message.id,
+          );
+        }
+      },
+      onRetry: (ms) => (this.#retryMs = ms),
+    });
+    const { idleTimeoutMs } = this.#reconnect;
+    const idle = () =>
+      attempt.abort(
+        new GatewayClientError('NETWORK_ERROR', `Nothing arrived for ${idleTimeoutMs} ms`),
+      );
+    let timer = setTimeout(idle, idleTimeoutMs);
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          const reason: unknown = attempt.signal.aborted ? attempt.signal.reason : error;
+          if (reason instanceof GatewayClientError) throw reason;
+          throw new GatewayClientError('NETWORK_ERROR', `The stream was cut: ${describe(error)}`, {
+            cause: error,
+          });
+        }
+        clearTimeout(timer);
+        if (chunk.done) {
+          parser.push(decoder.decode());
+          return;
+        }
+        parser.push(decoder.decode(chunk.value, { stream: true }));
+        if (this.#connection !== connection) return;
+        timer = setTimeout(idle, idleTimeoutMs);
+      }
+    } finally {
+      clearTimeout(timer);
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  /**
+   * One frame of `connection`. `cursor` is the frame's id as the transport reports it: absent or
+   * unchanged for the opening snapshots (EventSource repeats the last id for an id-less frame).
+   */
+  #message(
+    connection: Connection,
+    type: (typeof EVENT_TYPES)[number],
+    raw: string,
+    cursor: string | undefined,
+  ): void {
+    if (this.#connection !== connection) return;
+    let data: { jobId?: unknown };
+    try {
+      data = JSON.parse(raw) as { jobId?: unknown };
+    } catch {
+      return;
+    }
+    const jobId = typeof data?.jobId === 'string' ? data.jobId : undefined;
+    const index = jobId === undefined ? -1 : connection.jobs.indexOf(jobId);
+    if (jobId === undefined || index === -1) return;
+    const id = cursor?.split(CURSOR_SEPARATOR)[index] || undefined;
+    let seen = this.#seen.get(jobId);
+    if (id === undefined || seen?.has(id)) {
+      // No new id for this job: the opening snapshot, or an event replayed after a lost position.
+      if (type === 'status') this.#emit({ jobId, event: 'snapshot', data: data as Job });
+      return;
+    }
+    if (!seen) this.#seen.set(jobId, (seen = new Set()));
+    seen.add(id);
+    if (seen.size > SEEN_IDS) seen.delete(seen.values().next().value!);
+    this.#positions.set(jobId, id);
+    this.#emit({ jobId, event: type, id, data } as MultiWatchEvent);
+    if (type === 'done') {
+      this.#ended.add(jobId);
+      // The gateway ends the stream after the last `done`; close it first (no 204 round trip).
+      if (connection.jobs.every((job) => this.#ended.has(job))) {
+        this.#drop();
+        this.#schedule(0);
+      }
+    }
+  }
+
+  #opened(): void {
+    this.#failures = 0;
+    this.#lastError = undefined;
+    this.#setState('open');
+  }
+
+  /**
+   * The connection failed for good (EventSource gave up, or a non-retryable answer): find out
+   * which jobs are gone, then open again after a delay, without them.
+   */
+  #failed(error: unknown): void {
+    this.#failures++;
+    this.#lastError = error;
+    this.#setState(this.#retryingState());
+    const generation = ++this.#generation;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      void this.#forgetGoneJobs(generation).then(() => {
+        if (generation !== this.#generation || this.#closed) return;
+        this.#connection = undefined;
+        void this.#reconcile();
+      });
+    }, this.#backoff());
+  }
+
+  async #forgetGoneJobs(generation: number): Promise<void> {
+    for (const id of this.#wanted.filter((job) => !this.#ended.has(job))) {
+      try {
+        await this.#client.getJob(id);
+      } catch (error) {
+        if (isGatewayClientError(error, 'JOB_NOT_FOUND')) {
+          this.#wanted = this.#wanted.filter((job) => job !== id);
+          this.#call(() => this.#options.onGone?.(id, error));
+          continue;
+        }
+        this.#lastError = error;
+        // The gateway cannot be asked now: no point asking about the other jobs.
+        return;
+      }
+      if (generation !== this.#generation) return;
+    }
+  }
+
+  #backoff(): number {
+    const exponent = Math.max(0, this.#failures - 1);
+    return Math.min(this.#reconnect.maxDelayMs, this.#retryMs * 2 ** exponent);
+  }
+
+  #retryingState(): StreamState {
+    return this.#failures >= (this.#options.offlineAfter ?? 3) ? 'offline' : 'reconnecting';
+  }
+
+  #setState(state: StreamState): void {
+    const changed = state !== this.#state;
+    this.#state = state;
+    if (!changed && state !== 'offline') return;
+    const info: StreamStateInfo = {
+      transport: this.#connection?.transport,
+      jobs: this.#connection?.jobs.length ?? 0,
+      failures: this.#failures,
+    };
+    if (state === 'reconnecting' || state === 'offline') info.error = this.#lastError;
+    this.#call(() => this.#options.onState?.(state, info));
+  }
+
+  #emit(event: MultiWatchEvent): void {
+    this.#call(() => this.#options.onEvent?.(event));
+  }
+
+  #call(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      try {
+        (
+          this.#options.onHandlerError ??
+          ((e) => console.error('MultiJobWatch: a handler threw', e))
+        )(error);
+      } catch {
+        // Nowhere left to report it.
+      }
+    }
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}

@@ -130,10 +130,14 @@ export function loadApiKeys(
   const secrets = new Set<string>();
   for (const key of keys) {
     if (names.has(key.name)) {
-      throw new ConfigError(`API_KEYS, API_KEYS_FILE: the key name '${key.name}' is used more than once`);
+      throw new ConfigError(
+        `API_KEYS, API_KEYS_FILE: the key name '${key.name}' is used more than once`,
+      );
     }
     if (secrets.has(key.secret)) {
-      throw new ConfigError(`API_KEYS, API_KEYS_FILE: the key '${key.name}' has the same secret as another key`);
+      throw new ConfigError(
+        `API_KEYS, API_KEYS_FILE: the key '${key.name}' has the same secret as another key`,
+      );
     }
     names.add(key.name);
     secrets.add(key.secret);

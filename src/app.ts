@@ -7,6 +7,7 @@ import { AccessPolicy } from './access.js';
 import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
 import { registerAuth } from './http/auth.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerCors } from './http/cors.js';
 import { registerJobRateLimit } from './http/rate-limit.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
@@ -90,6 +91,8 @@ export async function buildApp(
             : 'The request could not be routed';
       return sendProblem(reply, new GatewayError('INVALID_REQUEST', detail));
     },
+    // Requests Node's parser refuses get a problem document too.
+    clientErrorHandler,
     // Types stay types: a number where a string belongs is a 400, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   }) as unknown as FastifyInstance;

@@ -137,7 +137,8 @@ const settingsSchema = z.object({
   MAX_EVENTS_PER_JOB: int(2, 1_000_000, 1000),
   SSE_RETRY_MS: int(1, 3_600_000, 2000),
   SSE_HEARTBEAT_MS: int(10, 15_000, 15_000),
-  SSE_MAX_BACKLOG_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
+  // Below 64 KiB one burst of frames written in a single tick could cut off a client that reads.
+  SSE_MAX_BACKLOG_BYTES: int(64 * 1024, 1024 ** 3, 1024 * 1024),
   SSE_MAX_STREAM_AGE_MS: int(1000, 2 ** 31 - 1, 30 * 60_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
   SHUTDOWN_GRACE_MS: int(100, 600_000, 10_000),
@@ -160,7 +161,10 @@ const urlEntry = z.looseObject({
   // fetch refuses URLs with user:password, and error messages would quote them: use headers.
   url: z
     .url({ protocol: /^https?$/ })
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain credentials; use headers'),
+    .refine(
+      (url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url),
+      'must not contain credentials; use headers',
+    ),
   headers: stringMap.default({}),
 });
 const fileSchema = z.looseObject({

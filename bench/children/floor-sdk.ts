@@ -5,8 +5,9 @@
  *   arrive with the result, typescript-sdk #2580, PITFALLS.md); we count what it delivered.
  * - `handler`: our own `_meta.progressToken` and `setNotificationHandler(ProgressNotificationSchema)`,
  *   as the gateway does; everything arrives before the result resolves.
- * IPC: `{type:'run', variant, count, runs, warmup}` → `{type:'result', runs:[{ms, received,
- * inOrder, onerrors}]}`. The upstream is connected (and one warm-up call made) before timing.
+ * IPC: `{type:'run', variant, count, warmup}` → `{type:'result', run: {ms, received, inOrder,
+ * onerrors}}`: one timed call. Each variant keeps its own client and upstream process; the first
+ * request for a variant connects it and makes one warm-up call first, outside the timing.
  */
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -26,12 +27,13 @@ interface RunFigures {
   onerrors: number;
 }
 
-async function runVariant(
-  variant: 'onprogress' | 'handler',
-  count: number,
-  runs: number,
-  warmup: number,
-): Promise<RunFigures[]> {
+/** One connected client (and upstream process) per variant, kept for every run. */
+interface Floor {
+  call(count: number): Promise<RunFigures>;
+  close(): Promise<void>;
+}
+
+async function connect(variant: 'onprogress' | 'handler', warmup: number): Promise<Floor> {
   const client = new Client({ name: 'bench-floor', version: '0.0.0' }, { capabilities: {} });
   let onerrors = 0;
   client.onerror = () => onerrors++;
@@ -51,53 +53,56 @@ async function runVariant(
     stderr: 'inherit',
   });
   await client.connect(transport);
-  try {
-    const call = async (n: number, token: string): Promise<RunFigures> => {
-      received = 0;
-      inOrder = true;
-      onerrors = 0;
-      const started = performance.now();
-      if (variant === 'onprogress') {
-        await client.callTool({ name: 'flood', arguments: { count: n } }, CallToolResultSchema, {
-          onprogress: (p) => onProgress(p.progress),
-          timeout: NO_TIMEOUT,
-        });
-      } else {
-        await client.callTool(
-          { name: 'flood', arguments: { count: n }, _meta: { progressToken: token } },
-          CallToolResultSchema,
-          { timeout: NO_TIMEOUT },
-        );
-      }
-      const ms = performance.now() - started;
-      // Late "unknown progress token" errors surface after the result: let them land.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return { ms, received, inOrder, onerrors };
-    };
-    if (warmup > 0) await call(warmup, 'warmup');
-    const results: RunFigures[] = [];
-    for (let i = 0; i < runs; i++) results.push(await call(count, `run-${i}`));
-    return results;
-  } finally {
-    await client.close();
-  }
+  let calls = 0;
+  const call = async (n: number): Promise<RunFigures> => {
+    received = 0;
+    inOrder = true;
+    onerrors = 0;
+    const token = `floor-${++calls}`;
+    const started = performance.now();
+    if (variant === 'onprogress') {
+      await client.callTool({ name: 'flood', arguments: { count: n } }, CallToolResultSchema, {
+        onprogress: (p) => onProgress(p.progress),
+        timeout: NO_TIMEOUT,
+      });
+    } else {
+      await client.callTool(
+        { name: 'flood', arguments: { count: n }, _meta: { progressToken: token } },
+        CallToolResultSchema,
+        { timeout: NO_TIMEOUT },
+      );
+    }
+    const ms = performance.now() - started;
+    // Late "unknown progress token" errors surface after the result: let them land.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { ms, received, inOrder, onerrors };
+  };
+  if (warmup > 0) await call(warmup);
+  return { call, close: () => client.close() };
 }
+
+const floors = new Map<string, Promise<Floor>>();
 
 process.on(
   'message',
-  (message: {
-    type: string;
-    variant: 'onprogress' | 'handler';
-    count: number;
-    runs: number;
-    warmup: number;
-  }) => {
+  (message: { type: string; variant: 'onprogress' | 'handler'; count: number; warmup: number }) => {
     if (message.type !== 'run') return;
-    runVariant(message.variant, message.count, message.runs, message.warmup).then(
-      (runs) => process.send?.({ type: 'result', runs }),
-      (error: unknown) => process.send?.({ type: 'error', error: (error as Error).message }),
-    );
+    let floor = floors.get(message.variant);
+    if (!floor) {
+      floor = connect(message.variant, message.warmup);
+      floors.set(message.variant, floor);
+    }
+    floor
+      .then((f) => f.call(message.count))
+      .then(
+        (run) => process.send?.({ type: 'result', run }),
+        (error: unknown) => process.send?.({ type: 'error', error: (error as Error).message }),
+      );
   },
 );
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  Promise.all([...floors.values()].map((f) => f.then((x) => x.close()).catch(() => {}))).finally(
+    () => process.exit(0),
+  );
+});
 process.send?.({ type: 'ready' });

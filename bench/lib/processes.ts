@@ -213,6 +213,14 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
+/** Admission-control settings that would otherwise throttle the scenarios. */
+export const ADMISSION_UNLIMITED: Record<string, string> = {
+  RATE_LIMIT_JOBS_PER_MINUTE: '0',
+  MAX_RUNNING_JOBS_PER_KEY: '1000000',
+  MAX_RUNNING_JOBS_PER_UPSTREAM: '1000000',
+  MAX_QUEUED_JOBS_PER_KEY: '1000000',
+};
+
 /** Writes the mcpServers file naming the bench upstream as `bench`. */
 function writeUpstreamConfig(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-gw-bench-'));
@@ -238,8 +246,13 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     API_KEYS: '',
+    API_KEYS_FILE: '',
     STORE: 'memory',
     LOG_LEVEL: 'warn',
+    // The scenarios measure the data path, not admission control: no rate limit, no per-key or
+    // per-upstream concurrency limit (with the defaults, 500 concurrent jobs would mostly queue
+    // or be refused). Settings a gateway version does not know are ignored.
+    ...ADMISSION_UNLIMITED,
     ...options.env,
     PORT: String(port),
     HOST: '127.0.0.1',

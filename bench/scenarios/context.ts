@@ -21,7 +21,7 @@ export const FULL: Sizes = {
   latency: { jobs: 50, events: 5, warmup: 10 },
   throughput: { count: 20_000, warmup: 2_000 },
   fanout: { subscribers: [2_000, 10_000], events: 100, intervalMs: 20, bigRuns: 2 },
-  manyJobs: { jobs: 500, events: 20, group: 50, warmup: 20 },
+  manyJobs: { jobs: 500, events: 20, group: 50, warmup: 500 },
   idle: { streams: 5_000, historyStreams: 1_000, history: 1_000 },
   slowClient: { count: 100_000, pad: 0, backlogBytes: 1024 * 1024, readFirst: 100 },
 };

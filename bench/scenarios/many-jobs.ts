@@ -6,8 +6,10 @@
  * Figures: jobs per second (first POST sent → last `done` received) and the time from a job's
  * POST to its first progress event.
  */
+import { performance } from 'node:perf_hooks';
 import { StreamCheck, totals, type StreamFigures } from '../lib/check.js';
-import { requestJson, startJob } from '../lib/http.js';
+import { requestJson, resetAgent, startJob } from '../lib/http.js';
+import { readTcpCounters, tcpDelta } from '../lib/netstat.js';
 import { openRawSse, type LiteEvent } from '../lib/lite-sse.js';
 import { startGateway } from '../lib/processes.js';
 import { check, Figures, type Check, type ScenarioResult } from '../lib/report.js';
@@ -224,12 +226,23 @@ export async function manyJobsScenario(ctx: Context): Promise<Omit<ScenarioResul
   });
   try {
     await perJobStreams(gateway.port, warmup, events);
+    await groupedStreams(gateway.port, warmup, events, group);
     for (let run = 0; run < ctx.runs; run++) {
       const cpu0 = gateway.cpu();
+      const tcp0 = readTcpCounters();
+      // Every variant starts with no pooled connection: 500 jobs from 500 fresh clients.
+      resetAgent();
+      const elu0 = performance.eventLoopUtilization();
       const a = await perJobStreams(gateway.port, jobs, events);
+      const clientElu = performance.eventLoopUtilization(elu0).utilization;
       const cpu1 = gateway.cpu();
+      const tcp1 = readTcpCounters();
+      resetAgent();
       const b = await groupedStreams(gateway.port, jobs, events, group);
       const cpu2 = gateway.cpu();
+      const tcp2 = readTcpCounters();
+      const aTcp = tcpDelta(tcp0, tcp1);
+      const bTcp = tcpDelta(tcp1, tcp2);
       const aTimeline = await timeline(gateway.port, a.outcomes);
       const bTimeline = await timeline(gateway.port, b.outcomes);
       figures.add('perJobRate', 'one stream per job: jobs/s', 'jobs/s', a.jobsPerSec);
@@ -247,6 +260,12 @@ export async function manyJobsScenario(ctx: Context): Promise<Omit<ScenarioResul
       );
       figures.add('perJobPostP50', 'one stream per job: POST round trip, p50', 'ms', a.post.p50);
       figures.add('perJobPostP99', 'one stream per job: POST round trip, p99', 'ms', a.post.p99);
+      figures.add(
+        'perJobListenDrops',
+        'one stream per job: connections dropped by a full listen queue (machine-wide)',
+        '',
+        aTcp.ListenDrops,
+      );
       figures.add('perJobBytes', 'one stream per job: bytes per event', 'B', a.bytesPerEvent);
       figures.add('groupRate', `multi-job streams of ${group}: jobs/s`, 'jobs/s', b.jobsPerSec);
       figures.add(
@@ -282,6 +301,8 @@ export async function manyJobsScenario(ctx: Context): Promise<Omit<ScenarioResul
           firstEvent: a.firstEvent,
           post: a.post,
           timeline: aTimeline,
+          tcp: aTcp,
+          clientElu,
           gatewayCpuS: cpu1.gateway - cpu0.gateway,
           upstreamCpuS: cpu1.upstream - cpu0.upstream,
         },
@@ -291,12 +312,13 @@ export async function manyJobsScenario(ctx: Context): Promise<Omit<ScenarioResul
           firstEvent: b.firstEvent,
           post: b.post,
           timeline: bTimeline,
+          tcp: bTcp,
           gatewayCpuS: cpu2.gateway - cpu1.gateway,
           upstreamCpuS: cpu2.upstream - cpu1.upstream,
         },
       });
       ctx.log(
-        `many-jobs run ${run + 1}: per-job ${a.jobsPerSec.toFixed(0)} jobs/s (POST p50 ${a.post.p50.toFixed(0)} ms, first event p50 ${a.firstEvent.p50.toFixed(0)} p99 ${a.firstEvent.p99.toFixed(0)} ms; job created→finished p50 ${aTimeline.createdToFinished!.p50.toFixed(0)} ms, finished→first event seen p50 ${aTimeline.finishedToFirstEventSeen!.p50.toFixed(0)} ms), grouped ${b.jobsPerSec.toFixed(0)} jobs/s (p99 ${b.firstEvent.p99.toFixed(0)} ms)`,
+        `many-jobs run ${run + 1}: per-job ${a.jobsPerSec.toFixed(0)} jobs/s (POST p50 ${a.post.p50.toFixed(0)} ms, first event p50 ${a.firstEvent.p50.toFixed(0)} p99 ${a.firstEvent.p99.toFixed(0)} ms; job created→finished p50 ${aTimeline.createdToFinished!.p50.toFixed(0)} ms, finished→first event seen p50 ${aTimeline.finishedToFirstEventSeen!.p50.toFixed(0)} ms; listen drops ${aTcp.ListenDrops}; gateway CPU ${(cpu1.gateway - cpu0.gateway).toFixed(2)} s, client busy ${(clientElu * 100).toFixed(0)}%), grouped ${b.jobsPerSec.toFixed(0)} jobs/s (p99 ${b.firstEvent.p99.toFixed(0)} ms)`,
       );
     }
   } finally {

@@ -75,29 +75,21 @@ interface FloorRun {
   onerrors: number;
 }
 
-/** Both floor variants, one after the other, in one floor process (fresh client each). */
-async function floor(
-  count: number,
-  runs: number,
-  warmup: number,
-): Promise<{ handler: FloorRun[]; onprogress: FloorRun[] }> {
+/** The floor process: one timed SDK call per request, per variant (bench/children/floor-sdk.ts). */
+async function startFloor(warmup: number) {
   const worker = startWorker('children/floor-sdk.ts');
-  try {
-    await worker.ready;
-    const run = async (variant: 'handler' | 'onprogress') =>
+  await worker.ready;
+  return {
+    run: async (variant: 'handler' | 'onprogress', count: number) =>
       (
-        await worker.request<{ runs: FloorRun[] }>(
-          { type: 'run', variant, count, runs, warmup },
+        await worker.request<{ run: FloorRun }>(
+          { type: 'run', variant, count, warmup },
           'result',
           600_000,
         )
-      ).runs;
-    const handler = await run('handler');
-    const onprogress = await run('onprogress');
-    return { handler, onprogress };
-  } finally {
-    await worker.close();
-  }
+      ).run,
+    close: () => worker.close(),
+  };
 }
 
 export async function throughputScenario(
@@ -108,6 +100,8 @@ export async function throughputScenario(
   const details: unknown[] = [];
   const checks = [];
   const gatewayRuns: FloodTiming[] = [];
+  const handler: FloorRun[] = [];
+  const onprogress: FloorRun[] = [];
   const gateway = await startGateway({
     kind: 'main',
     env: {
@@ -115,20 +109,24 @@ export async function throughputScenario(
       SSE_MAX_BACKLOG_BYTES: String(512 * 1024 * 1024),
     },
   });
+  let floor: Awaited<ReturnType<typeof startFloor>> | undefined;
   try {
+    floor = await startFloor(warmup);
     await floodThroughGateway(gateway, warmup);
+    // Gateway and floors take turns, so that each run's ratio compares like with like.
     for (let run = 0; run < ctx.runs; run++) {
       const t = await floodThroughGateway(gateway, count);
       gatewayRuns.push(t);
+      handler.push(await floor.run('handler', count));
+      onprogress.push(await floor.run('onprogress', count));
       ctx.log(
-        `throughput run ${run + 1}: gateway ${t.ms.toFixed(0)} ms (${((count / t.ms) * 1000).toFixed(0)} events/s), cpu gateway ${t.gatewayCpuS.toFixed(2)} s upstream ${t.upstreamCpuS.toFixed(2)} s client ${t.clientCpuS.toFixed(2)} s`,
+        `throughput run ${run + 1}: gateway ${t.ms.toFixed(0)} ms (${((count / t.ms) * 1000).toFixed(0)} events/s), floor ${handler[run]!.ms.toFixed(0)} ms; cpu gateway ${t.gatewayCpuS.toFixed(2)} s upstream ${t.upstreamCpuS.toFixed(2)} s client ${t.clientCpuS.toFixed(2)} s`,
       );
     }
   } finally {
+    await floor?.close();
     await gateway.close();
   }
-  const { handler, onprogress } = await floor(count, ctx.runs, warmup);
-  ctx.log(`throughput floor (handler): ${handler.map((r) => r.ms.toFixed(0)).join(' / ')} ms`);
 
   for (let run = 0; run < ctx.runs; run++) {
     const g = gatewayRuns[run]!;

@@ -198,6 +198,13 @@ export class MultiJobWatch {
     if (this.#closed) return;
     const pending = this.#wanted.filter((id) => !this.#ended.has(id));
     const current = this.#connection;
+    // An ended job no longer wanted needs no position: only running jobs can come back.
+    for (const id of this.#seen.keys()) {
+      if (this.#ended.has(id) && !this.#wanted.includes(id) && !current?.jobs.includes(id)) {
+        this.#seen.delete(id);
+        this.#positions.delete(id);
+      }
+    }
     if (pending.length === 0) {
       this.#drop();
       this.#failures = 0;

@@ -557,10 +557,12 @@ export interface components {
        *     | `JOB_FINISHED` | 409 | Cancel of a job that already ended. |
        *     | `JOB_RUNNING` | 409 | Delete of a job that has not ended. |
        *     | `IDEMPOTENCY_CONFLICT` | 409 | The `Idempotency-Key` was used with a different body. |
+       *     | `REQUEST_TIMEOUT` | 408 | The request did not arrive in time (any path; the connection is closed). |
        *     | `BODY_TOO_LARGE` | 413 | The body is larger than 1 MiB. |
        *     | `UNSUPPORTED_MEDIA_TYPE` | 415 | The body is not JSON. |
        *     | `RATE_LIMITED` | 429 | The key started `RATE_LIMIT_JOBS_PER_MINUTE` jobs within a minute (`Retry-After`). |
        *     | `TOO_MANY_QUEUED_JOBS` | 429 | The key already has `MAX_QUEUED_JOBS_PER_KEY` jobs waiting to run (`Retry-After: 5`). |
+       *     | `HEADERS_TOO_LARGE` | 431 | The request headers exceed 16 KiB (any path; the connection is closed). |
        *     | `TOO_MANY_JOBS` | 503 | The store holds `MAX_JOBS` jobs and none has finished (`Retry-After: 5`). |
        *     | `UPSTREAM_UNAVAILABLE` | 503 | The upstream cannot be reached (`Retry-After: 5`). |
        *     | `SHUTTING_DOWN` | 503 | The gateway is shutting down and takes no new jobs. |
@@ -580,10 +582,12 @@ export interface components {
         | 'JOB_FINISHED'
         | 'JOB_RUNNING'
         | 'IDEMPOTENCY_CONFLICT'
+        | 'REQUEST_TIMEOUT'
         | 'BODY_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'RATE_LIMITED'
         | 'TOO_MANY_QUEUED_JOBS'
+        | 'HEADERS_TOO_LARGE'
         | 'TOO_MANY_JOBS'
         | 'UPSTREAM_UNAVAILABLE'
         | 'SHUTTING_DOWN'

@@ -128,6 +128,7 @@ export class Dashboard {
   #loadFailed(error: unknown): void {
     if (isGatewayClientError(error, 'UNAUTHORIZED')) {
       this.#setPageState('locked');
+      this.#serversView.message('Enter an API key to see the upstreams.');
       const auth = byId<HTMLDetailsElement>('auth');
       auth.open = true;
       byId('auth-error').textContent = this.#apiKey
@@ -210,7 +211,12 @@ export class Dashboard {
 
   async #startJob(request: StartRequest): Promise<void> {
     const session = this.#session;
-    const job = await this.#client.startJob(request.server, request.tool, request.args, request.options);
+    const job = await this.#client.startJob(
+      request.server,
+      request.tool,
+      request.args,
+      request.options,
+    );
     if (session !== this.#session) return;
     this.#card(job);
     this.#follow();
@@ -232,7 +238,9 @@ export class Dashboard {
           if (session === this.#session) this.#apply(card, job, 'request');
         },
         (error: unknown) => {
-          this.#announce(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`);
+          this.#announce(
+            `Could not cancel: ${error instanceof Error ? error.message : String(error)}`,
+          );
         },
       )
       .finally(() => card.setCancelling(false));
@@ -272,10 +280,16 @@ export class Dashboard {
     if (existing) return existing;
     const card = new JobCard(job, { cancel: (c) => this.#cancel(c) });
     this.#cards.set(job.id, card);
+    // Newest first: before the first card (in page order) of an older job.
     const newer = (a: Job, b: Job) =>
       a.createdAt === b.createdAt ? a.id > b.id : a.createdAt > b.createdAt;
-    const before = [...this.#cards.values()].find((c) => c !== card && newer(job, c.job));
-    this.#jobList.insertBefore(card.element, before?.element ?? null);
+    let before: Element | null = this.#jobList.firstElementChild;
+    while (before) {
+      const other = this.#cards.get((before as HTMLElement).dataset.jobId ?? '');
+      if (other && newer(job, other.job)) break;
+      before = before.nextElementSibling;
+    }
+    this.#jobList.insertBefore(card.element, before);
     this.#prune();
     this.#updateEmpty();
     return card;

@@ -66,7 +66,12 @@ export class JobCard {
     );
     this.#logCount = h('span', {}, 'Log (0)');
     this.#logList = h('ol', { class: 'log-lines' });
-    this.#log = h('details', { class: 'log', hidden: true }, h('summary', {}, this.#logCount), this.#logList);
+    this.#log = h(
+      'details',
+      { class: 'log', hidden: true },
+      h('summary', {}, this.#logCount),
+      this.#logList,
+    );
     this.#outcome = h('details', { class: 'outcome', hidden: true });
     this.#sawRun = !isFinal(job.status);
     this.element = h(
@@ -174,7 +179,10 @@ export class JobCard {
     if (total !== null && total !== undefined && percent !== null && percent !== undefined) {
       this.#bar.max = 100;
       this.#bar.value = percent;
-      this.#bar.setAttribute('aria-valuetext', `${progress.progress} of ${total} (${Math.round(percent)}%)`);
+      this.#bar.setAttribute(
+        'aria-valuetext',
+        `${progress.progress} of ${total} (${Math.round(percent)}%)`,
+      );
       this.#percent.textContent = `${Math.round(percent)}%`;
     } else {
       this.#bar.removeAttribute('value');
@@ -200,7 +208,11 @@ export class JobCard {
       const { result, error } = this.job;
       replaceChildren(
         this.#outcome,
-        h('summary', {}, status === 'succeeded' ? 'Result' : status === 'cancelled' ? 'Cancelled' : 'Error'),
+        h(
+          'summary',
+          {},
+          status === 'succeeded' ? 'Result' : status === 'cancelled' ? 'Cancelled' : 'Error',
+        ),
         error ? renderError(error) : null,
         result ? renderResult(result) : null,
       );

@@ -79,10 +79,26 @@ function block(item: ContentBlock): HTMLElement {
         typeof resource.text === 'string'
           ? h('pre', { class: 'content-text' }, asJson(resource.text) ?? resource.text)
           : h('p', {}, `binary ${typeof resource.mimeType === 'string' ? resource.mimeType : ''}`);
-      return h('div', { class: 'content-resource' }, h('p', {}, 'Resource: ', link(uri, uri)), body);
+      return h(
+        'div',
+        { class: 'content-resource' },
+        h('p', {}, 'Resource: ', link(uri, uri)),
+        body,
+      );
     }
     default:
       return h('pre', { class: 'content-json' }, pretty(item));
+  }
+}
+
+/** A text block that only repeats `structuredContent` as JSON (as tools often send both). */
+function repeats(item: ContentBlock, structured: unknown): boolean {
+  if (structured === undefined || item.type !== 'text' || typeof item.text !== 'string')
+    return false;
+  try {
+    return JSON.stringify(JSON.parse(item.text)) === JSON.stringify(structured);
+  } catch {
+    return false;
   }
 }
 
@@ -95,7 +111,7 @@ export function renderResult(result: Job['result']): HTMLElement {
     'div',
     { class: 'result' },
     record.isError === true ? h('p', { class: 'error-text' }, 'The tool reported an error:') : null,
-    content.map(block),
+    content.filter((item) => !repeats(item, structured)).map(block),
     content.length === 0 && structured === undefined ? h('p', {}, '(empty result)') : null,
     structured !== undefined
       ? h(
@@ -110,11 +126,5 @@ export function renderResult(result: Job['result']): HTMLElement {
 
 /** A failed or cancelled job's error. */
 export function renderError(error: JobError): HTMLElement {
-  return h(
-    'div',
-    { class: 'job-error' },
-    h('strong', {}, error.code),
-    ': ',
-    error.message,
-  );
+  return h('div', { class: 'job-error' }, h('strong', {}, error.code), ': ', error.message);
 }

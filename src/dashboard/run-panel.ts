@@ -85,7 +85,12 @@ export class RunPanel {
     const element = h(
       'form',
       { class: 'run-form', attrs: { 'aria-labelledby': this.#heading.id } },
-      h('p', { class: 'run-tool' }, h('strong', {}, tool.title ?? tool.name), ` — ${tool.name} on ${server}`),
+      h(
+        'p',
+        { class: 'run-tool' },
+        h('strong', {}, tool.title ?? tool.name),
+        ` — ${tool.name} on ${server}`,
+      ),
       tool.description ? h('p', { class: 'hint' }, tool.description) : null,
       form.generated
         ? h(
@@ -155,7 +160,12 @@ export class RunPanel {
     submit.disabled = true;
     submit.textContent = 'Starting…';
     try {
-      await this.#start({ server, tool: tool.name, args: args as Record<string, unknown>, options });
+      await this.#start({
+        server,
+        tool: tool.name,
+        args: args as Record<string, unknown>,
+        options,
+      });
     } catch (e) {
       error.textContent = describeStartError(e);
     } finally {

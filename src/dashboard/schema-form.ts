@@ -23,15 +23,7 @@ export interface SchemaForm extends Field {
 }
 
 type Kind =
-  | 'string'
-  | 'number'
-  | 'integer'
-  | 'boolean'
-  | 'enum'
-  | 'const'
-  | 'object'
-  | 'array'
-  | 'json';
+  'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'const' | 'object' | 'array' | 'json';
 
 const isObject = (value: unknown): value is JsonSchema =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -60,7 +52,8 @@ export function classify(schema: unknown): { kind: Kind; schema: JsonSchema } {
     type = real.length === 1 ? real[0] : undefined;
     if (type === undefined) return { kind: 'json', schema: s };
   }
-  if (type === undefined) type = isObject(s.properties) ? 'object' : isObject(s.items) ? 'array' : '';
+  if (type === undefined)
+    type = isObject(s.properties) ? 'object' : isObject(s.items) ? 'array' : '';
   switch (type) {
     case 'string':
     case 'number':
@@ -90,9 +83,17 @@ interface FieldSpec {
    * untouched group is simply left out.
    */
   enforce: boolean;
-  /** A label that says more than `name` (array rows: `tags, item 2`). */
+  /** A label that says more than `name` (array rows: `tags item 2`). */
   label?: string;
+  /** An array row: always there while it exists, so not marked as required. */
+  item?: boolean;
 }
+
+/** The asterisk after a required field's label (screen readers hear `required` instead). */
+const marker = (spec: FieldSpec) =>
+  spec.required && !spec.item
+    ? h('span', { class: 'required', attrs: { 'aria-hidden': 'true' } }, ' *')
+    : null;
 
 /**
  * The form for a tool's `inputSchema`. Its `read()` gives the arguments (optional fields left
@@ -100,12 +101,29 @@ interface FieldSpec {
  */
 export function schemaForm(inputSchema: unknown): SchemaForm {
   const { kind, schema } = classify(inputSchema);
+  if (takesNoArguments(schema)) {
+    return {
+      element: h('p', { class: 'hint' }, 'This tool takes no arguments.'),
+      generated: true,
+      read: () => ({}),
+      write: () => {},
+    };
+  }
   if (kind !== 'object') {
-    const field = jsonField({ schema: inputSchema, name: 'arguments', required: false, enforce: true });
-    return { ...field, generated: false };
+    const field = jsonField({
+      schema: inputSchema,
+      name: 'arguments',
+      required: false,
+      enforce: true,
+    });
+    return { ...field, read: () => field.read() ?? {}, generated: false };
   }
   const fields = objectFields(schema, true);
-  const element = h('div', { class: 'fields' }, fields.map(([, f]) => f.element));
+  const element = h(
+    'div',
+    { class: 'fields' },
+    fields.map(([, f]) => f.element),
+  );
   const form: SchemaForm = {
     element,
     generated: true,
@@ -113,6 +131,16 @@ export function schemaForm(inputSchema: unknown): SchemaForm {
     write: (value) => writeObject(fields, value),
   };
   return form;
+}
+
+/** `{type: "object", properties: {}}`, as tools without parameters declare themselves. */
+function takesNoArguments(schema: JsonSchema): boolean {
+  const { properties, additionalProperties } = schema;
+  return (
+    schema.type === 'object' &&
+    (properties === undefined || (isObject(properties) && Object.keys(properties).length === 0)) &&
+    (additionalProperties === undefined || additionalProperties === false)
+  );
 }
 
 function objectFields(schema: JsonSchema, enforce: boolean): [string, Field][] {
@@ -124,7 +152,10 @@ function objectFields(schema: JsonSchema, enforce: boolean): [string, Field][] {
   ]);
 }
 
-function readObject(fields: [string, Field][], required: boolean): Record<string, unknown> | undefined {
+function readObject(
+  fields: [string, Field][],
+  required: boolean,
+): Record<string, unknown> | undefined {
   const value: Record<string, unknown> = {};
   for (const [name, field] of fields) {
     const v = field.read();
@@ -200,17 +231,16 @@ function wrap(
 ): HTMLElement {
   control.id = uid('field');
   control.name = spec.name;
-  if (spec.required && spec.enforce && !(control instanceof HTMLInputElement && control.type === 'checkbox')) {
+  if (
+    spec.required &&
+    spec.enforce &&
+    !(control instanceof HTMLInputElement && control.type === 'checkbox')
+  ) {
     control.required = true;
   }
   const hintElement = hint ? h('small', { class: 'hint', id: uid('hint') }, hint) : null;
   if (hintElement) control.setAttribute('aria-describedby', hintElement.id);
-  const label = h(
-    'label',
-    { htmlFor: control.id },
-    labelOf(spec),
-    spec.required ? h('span', { class: 'required', attrs: { 'aria-hidden': 'true' } }, ' *') : null,
-  );
+  const label = h('label', { htmlFor: control.id }, labelOf(spec), marker(spec));
   return inline
     ? h('div', { class: 'field field-inline' }, control, label, hintElement)
     : h('div', { class: 'field' }, label, control, hintElement);
@@ -297,7 +327,9 @@ function enumField(spec: FieldSpec): Field {
     'select',
     {},
     spec.required ? null : h('option', { value: '' }, '(not set)'),
-    values.map((v, i) => h('option', { value: String(i) }, typeof v === 'string' ? v : JSON.stringify(v))),
+    values.map((v, i) =>
+      h('option', { value: String(i) }, typeof v === 'string' ? v : JSON.stringify(v)),
+    ),
   );
   return {
     element: wrap(spec, select, hintOf(schema)),
@@ -327,7 +359,7 @@ function objectField(spec: FieldSpec): Field {
   const element = h(
     'fieldset',
     { class: 'group', attrs: { 'aria-describedby': hintElement?.id } },
-    h('legend', {}, labelOf(spec), spec.required ? h('span', { class: 'required', attrs: { 'aria-hidden': 'true' } }, ' *') : null),
+    h('legend', {}, labelOf(spec), marker(spec)),
     hintElement,
     fields.map(([, f]) => f.element),
   );
@@ -368,6 +400,7 @@ function arrayField(spec: FieldSpec): Field {
       name: `${spec.name}[${index - 1}]`,
       label: `${name} item ${index}`,
       required: true,
+      item: true,
       enforce: spec.enforce,
     });
     if (value !== undefined) item.write(value);
@@ -402,7 +435,7 @@ function arrayField(spec: FieldSpec): Field {
   const element = h(
     'fieldset',
     { class: 'group array', attrs: { 'aria-describedby': hintElement?.id } },
-    h('legend', {}, name, spec.required ? h('span', { class: 'required', attrs: { 'aria-hidden': 'true' } }, ' *') : null),
+    h('legend', {}, name, marker(spec)),
     hintElement,
     list,
     add,

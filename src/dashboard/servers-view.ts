@@ -49,6 +49,12 @@ export class ServersView {
     }
   }
 
+  /** A message in place of the list (no key yet, say). */
+  message(text: string): void {
+    this.#items.clear();
+    replaceChildren(this.#list, h('li', { class: 'empty' }, text));
+  }
+
   /** Marks the chosen tool's button as pressed. */
   select(server: string, tool: string): void {
     this.#selected = { server, tool };
@@ -70,11 +76,18 @@ export class ServersView {
       tools: h('div', { class: 'tools' }),
       toolsKey: '',
     };
+    // Folded on a phone, where long tool lists would push the form and the jobs far down.
+    const folder = h(
+      'details',
+      { class: 'tool-folder', open: !matchMedia('(max-width: 760px)').matches },
+      h('summary', {}, 'Tools'),
+      item.tools,
+    );
     item.li.append(
       h('div', { class: 'server-head' }, h('h3', { id: titleId }, name), item.badge),
       item.meta,
       item.error,
-      item.tools,
+      folder,
     );
     this.#items.set(name, item);
     return item;
@@ -116,7 +129,8 @@ export class ServersView {
           tools.tools.map((tool) => this.#toolItem(server.name, tool)),
         ),
       );
-      if (focused) item.tools.querySelector<HTMLElement>(`[data-tool="${CSS.escape(focused)}"]`)?.focus();
+      if (focused)
+        item.tools.querySelector<HTMLElement>(`[data-tool="${CSS.escape(focused)}"]`)?.focus();
     }
   }
 

@@ -59,8 +59,10 @@ export async function serveEventStream(
   const pendingDone = new Set(jobs.map((_job, i) => i));
   let stream: SseStream | undefined = undefined;
   const early: Array<[number, StoredEvent]> = [];
-  const feeds: Feed[] = [];
-  const stopAll = () => feeds.forEach((feed) => feed.stop());
+  let feeds: Feed[] = [];
+  // Only the stop functions outlive the replay: a long-lived stream must not pin its history.
+  const stops: Array<() => void> = [];
+  const stopAll = () => stops.forEach((stop) => stop());
 
   const render = (index: number, event: StoredEvent): string => {
     positions[index] = event.id;
@@ -80,7 +82,9 @@ export async function serveEventStream(
 
   try {
     for (const [index, job] of jobs.entries()) {
-      feeds.push(await deps.store.follow(job.id, positions[index], (e) => onLive(index, e)));
+      const feed = await deps.store.follow(job.id, positions[index], (e) => onLive(index, e));
+      feeds.push(feed);
+      stops.push(feed.stop);
     }
   } catch (error) {
     stopAll();
@@ -121,6 +125,8 @@ export async function serveEventStream(
     for (const event of feed.history) frames += render(index, event);
   }
   for (const [index, event] of early) frames += render(index, event);
+  feeds = [];
+  early.length = 0;
   stream = opened;
   if (opened.open(frames) && pendingDone.size === 0) opened.end();
 }

@@ -53,7 +53,16 @@ export function toGatewayError(error: FastifyError): GatewayError {
 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toGatewayError(error);
+    // A body sent to a route that does not exist is not worth judging: the route is the problem
+    // (Fastify parses it before the not-found handler runs). OPTIONS only serves CORS preflights.
+    const noRoute = request.is404 || request.method === 'OPTIONS';
+    const problem =
+      noRoute && !(error instanceof GatewayError) && (error.statusCode ?? 500) < 500
+        ? new GatewayError(
+            'ROUTE_NOT_FOUND',
+            `No route for ${request.method} ${request.url.split('?')[0]}`,
+          )
+        : toGatewayError(error);
     if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
       request.log.error({ err: error }, 'request failed');
     }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -50,8 +51,23 @@ const CONTEXT = process.env.DOCKERFILE_TEST_CONTEXT
   : ROOT;
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
-function tempDir(t: TestContext, prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/**
+ * Where the stages' folders go: a RAM-backed /dev/shm when it has room (two npm installs run
+ * about a quarter faster there than on this machine's disk), else the usual temporary folder.
+ */
+function scratchRoot(): string {
+  try {
+    const stats = fs.statfsSync('/dev/shm');
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    if (stats.bavail * stats.bsize >= 4 * 1024 ** 3) return '/dev/shm';
+  } catch {
+    // No /dev/shm here.
+  }
+  return os.tmpdir();
+}
+
+function tempDir(t: TestContext, prefix: string, root = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(root, prefix));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
@@ -276,7 +292,8 @@ test(
     const user = users.at(-1)!.args.trim();
     assert.ok(!/^(root|0)(:.*)?$/.test(user), `USER ${user} is not root`);
 
-    const work = tempDir(t, 'mpg-dockerfile-');
+    const work = tempDir(t, 'mpg-dockerfile-', scratchRoot());
+    t.diagnostic(`stages in ${work}`);
     const started = performance.now();
     const stages = await buildDockerfile(dockerfile, {
       context: CONTEXT,
@@ -328,12 +345,16 @@ test(
     t.diagnostic(note ?? `starting ${argv.join(' ')}`);
     const home = path.join(work, 'home');
     fs.mkdirSync(home);
+    const secret = randomBytes(24).toString('hex');
+    const auth = { authorization: `Bearer ${secret}` };
     let port = 0;
     let gateway: ReturnType<typeof startProcess> | undefined;
     let env: Record<string, string> = {};
     for (let attempt = 1; attempt <= 3 && !gateway; attempt++) {
       port = await freePort();
-      env = containerEnv(runtime, home, { PORT: String(port) });
+      // As `docker run -e PORT=... -e API_KEYS=...`: the image listens on 0.0.0.0, where a
+      // gateway belongs behind keys.
+      env = containerEnv(runtime, home, { PORT: String(port), API_KEYS: `docker-test:${secret}` });
       const candidate = startProcess(t, argv, { cwd: app, env });
       const base = `http://127.0.0.1:${port}`;
       await waitUntil(
@@ -357,7 +378,7 @@ test(
     // The entry point serves a job of the bundled demo upstream, streamed to `done`.
     const post = await fetch(`${base}/v1/jobs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({
         server: 'demo',
         tool: 'countdown',
@@ -366,7 +387,7 @@ test(
     });
     assert.equal(post.status, 202);
     const job = (await post.json()) as { id: string };
-    const stream = await openSse(`${base}/v1/jobs/${job.id}/events`, {}, { timeoutMs: 60_000 });
+    const stream = await openSse(`${base}/v1/jobs/${job.id}/events`, auth, { timeoutMs: 60_000 });
     t.after(() => stream.close());
     assert.equal(stream.status, 200);
     await stream.waitFor((events) => events.some((e) => e.event === 'done'), 'done');
@@ -383,16 +404,29 @@ test(
     // The files next to dist/ that routes read at run time are in the image too.
     assert.equal(await statusOf(`${base}/openapi.yaml`), 200);
     assert.equal(await statusOf(`${base}/docs`), 200);
+    if (fs.existsSync(path.join(CONTEXT, 'src/dashboard'))) {
+      // The dashboard page is built into dist/dashboard by `npm run build` and served at /.
+      assert.equal(await statusOf(`${base}/`), 200, 'the dashboard is in the image');
+    }
 
     // HEALTHCHECK, run as Docker would: in the WORKDIR with the container's environment.
     assert.ok(runtime.healthcheck, 'the image has a HEALTHCHECK');
+    // Docker calls a container unhealthy after `retries` failures in a row, each within `timeout`.
     const check = runtime.healthcheck;
-    const healthy = await runProcess(check.command.argv, {
-      cwd: app,
-      env,
-      timeoutMs: check.timeoutMs,
-    });
-    assert.equal(healthy.code, 0, `HEALTHCHECK passes:\n${healthy.output}`);
+    const runCheck = () =>
+      runProcess(check.command.argv, { cwd: app, env, timeoutMs: check.timeoutMs });
+    const attempts = [];
+    for (let i = 0; i < check.retries; i++) {
+      const attempt = await runCheck();
+      attempts.push(attempt);
+      if (attempt.code === 0) break;
+    }
+    assert.equal(
+      attempts.at(-1)?.code,
+      0,
+      `HEALTHCHECK passes:\n${attempts.map((a) => `${a.code}${a.timedOut ? ' (timed out)' : ''}: ${a.output}`).join('\n')}`,
+    );
+    if (attempts.length > 1) t.diagnostic(`HEALTHCHECK passed on attempt ${attempts.length}`);
 
     // SIGTERM (what `docker stop` sends) ends the gateway with exit code 0.
     const stopping = performance.now();
@@ -405,12 +439,12 @@ test(
     assert.ok(stopMs < loadConfig({}).shutdownGraceMs, 'well inside the shutdown grace period');
 
     // And the HEALTHCHECK is a real check: with the gateway gone it fails.
-    const unhealthy = await runProcess(check.command.argv, {
-      cwd: app,
-      env,
-      timeoutMs: check.timeoutMs,
-    });
+    const unhealthy = await runCheck();
     assert.notEqual(unhealthy.code, 0, 'HEALTHCHECK fails when the gateway is down');
+
+    // Nothing went wrong along the way, as far as the gateway's own log says.
+    const failures = gateway.lines.filter((l) => /"level":(50|60)\b/.test(l));
+    assert.deepEqual(failures, [], 'no error lines in the log');
   },
 );
 
@@ -430,17 +464,48 @@ interface ComposeService {
   stop_grace_period?: string;
 }
 
-/** Compose's `${VAR:-default}` interpolation, with nothing set in the environment. */
-function interpolate(value: string): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name, d) => d ?? '');
+/**
+ * Compose's interpolation of `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:?error}`, `${VAR?error}` and `$$` from the given environment.
+ */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, name?: string, op?: string, arg?: string, bare?: string) => {
+      if (match === '$$') return '$';
+      if (bare) return env[bare] ?? '';
+      const value = env[name!];
+      const unset = op?.startsWith(':') ? !value : value === undefined;
+      if (!op) return value ?? '';
+      if (op.endsWith('-')) return unset ? arg! : value!;
+      if (unset) throw new Error(`compose.yaml: ${name} is required: ${arg}`);
+      return value!;
+    },
+  );
 }
 
-function environmentOf(service: ComposeService): Record<string, string> {
+/** The environment a container of `service` gets: the image's ENV, then compose's. */
+function environmentOf(
+  service: ComposeService,
+  shell: Record<string, string>,
+  image: Record<string, string> = {},
+): Record<string, string> {
   const raw = service.environment ?? {};
   const pairs: Array<[string, string]> = Array.isArray(raw)
     ? raw.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
     : Object.entries(raw).map(([k, v]) => [k, v === null ? '' : String(v)]);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+  return { ...image, ...Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v, shell)])) };
+}
+
+/** The ENV of the Dockerfile's final stage. */
+function imageEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const final = parseDockerfile(read(path.join(ROOT, 'Dockerfile'))).stages.at(-1)!;
+  for (const instruction of final.instructions) {
+    if (instruction.keyword !== 'ENV') continue;
+    for (const [key, value] of parseEnv(instruction.args, env)) env[key] = value;
+  }
+  return env;
 }
 
 /** A service's bind mounts as (host path resolved against deploy/, container path). */
@@ -491,7 +556,9 @@ describe('deploy/', () => {
   };
   const nginxTree = parseNginxConf(read(path.join(DEPLOY, 'nginx.conf')));
   const gateway = compose.services.gateway!;
-  const gatewayEnv = environmentOf(gateway);
+  /** What an operator sets in the shell or deploy/.env. */
+  const shell = { API_KEYS: `ops:${'s'.repeat(32)}` };
+  const gatewayEnv = environmentOf(gateway, shell, imageEnv());
 
   test('compose.yaml: two gateway replicas from the Dockerfile on Redis, with a mounted mcp.json', () => {
     assert.ok(gateway, 'a gateway service');
@@ -501,6 +568,9 @@ describe('deploy/', () => {
     assert.ok(fs.existsSync(path.join(ROOT, build?.dockerfile ?? 'Dockerfile')));
     assert.equal(gateway.ports, undefined, 'replicas are reached through nginx only');
     assert.notEqual(gateway.healthcheck?.disable, true, "the image's HEALTHCHECK stays on");
+    // The replicas listen on the network: compose refuses to start them without API keys.
+    assert.throws(() => environmentOf(gateway, {}), /API_KEYS is required/);
+    assert.equal(gatewayEnv.HOST, '0.0.0.0');
     assert.equal(gatewayEnv.STORE, 'redis');
     assert.equal(gatewayEnv.REDIS_URL, 'redis://redis:6379');
     assert.ok(compose.services.redis, 'REDIS_URL names the redis service');
@@ -512,6 +582,7 @@ describe('deploy/', () => {
     assert.equal(mount.source, path.join(DEPLOY, 'mcp.json'));
     const config = loadConfig({ ...gatewayEnv, GATEWAY_CONFIG: mount.source });
     assert.equal(config.store, 'redis');
+    assert.equal(config.apiKeys.length, 1);
     const demo = config.upstreams.find((u) => u.name === 'demo');
     assert.ok(demo && demo.transport === 'stdio', 'the example runs the demo upstream');
     // Its script path is relative to the image's WORKDIR (/app): dist/demo/server.js.

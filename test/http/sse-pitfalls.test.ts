@@ -205,12 +205,12 @@ test('a subscriber that stops reading is cut off; it resumes and loses nothing',
 });
 
 test('a subscriber that reads is not cut off by one event larger than the bound', async (t) => {
-  const gw = await startGateway(t, { env: { SSE_MAX_BACKLOG_BYTES: '1024' } });
+  const gw = await startGateway(t, { env: { SSE_MAX_BACKLOG_BYTES: String(64 * 1024) } });
   const job = await gw.startJob(call('silent', { ms: 600_000 }));
   const c = await gw.events(job.id);
   t.after(() => c.close());
   await c.waitFor((events) => events.length >= 2, 'the running status');
-  await flood(gw, job.id, 1, 16 * 1024);
+  await flood(gw, job.id, 1, 1024 * 1024);
   await c.waitFor((events) => events.some((e) => e.event === 'log'), 'the large event');
   assert.equal(gw.app.gateway.streams.size, 1, 'still connected');
   await gw.http.post(`/v1/jobs/${job.id}/cancel`).expect(202);

@@ -35,7 +35,12 @@ async function deadUpstream(): Promise<UpstreamConfig> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
-  return { name: 'down', transport: 'streamable-http', url: `http://127.0.0.1:${port}/mcp`, headers: {} };
+  return {
+    name: 'down',
+    transport: 'streamable-http',
+    url: `http://127.0.0.1:${port}/mcp`,
+    headers: {},
+  };
 }
 
 const KEYS = {
@@ -152,7 +157,10 @@ describe('API_KEYS_FILE validation', () => {
     ['an unknown member', JSON.stringify({ keys: [{ name: 'a', secret, server: ['x'] }] })],
     ['an unknown top-level member', JSON.stringify({ keys: [{ name: 'a', secret }], extra: 1 })],
     ['neither secret nor secretEnv', JSON.stringify({ keys: [{ name: 'a' }] })],
-    ['both secret and secretEnv', JSON.stringify({ keys: [{ name: 'a', secret, secretEnv: 'X' }] })],
+    [
+      'both secret and secretEnv',
+      JSON.stringify({ keys: [{ name: 'a', secret, secretEnv: 'X' }] }),
+    ],
     ['a short secret', JSON.stringify({ keys: [{ name: 'a', secret: 'short' }] })],
     ['an unset secretEnv', JSON.stringify({ keys: [{ name: 'a', secretEnv: 'UNSET_KEY_VAR' }] })],
     [
@@ -168,17 +176,13 @@ describe('API_KEYS_FILE validation', () => {
     ],
     ['tools not a list', JSON.stringify({ keys: [{ name: 'a', secret, tools: { x: 't' } }] })],
     ['a name used twice', JSON.stringify({ keys: [{ name: 'alice', secret }] })],
-    [
-      'a secret used twice',
-      JSON.stringify({ keys: [{ name: 'x', secret: ALICE_SECRET }] }),
-    ],
+    ['a secret used twice', JSON.stringify({ keys: [{ name: 'x', secret: ALICE_SECRET }] })],
   ];
   for (const [what, content, extraEnv] of cases) {
     test(`${what} is a ConfigError naming the setting, quoting no secret`, (t) => {
       const file = tempFile(t, content);
       assert.throws(
-        () =>
-          loadConfig({ API_KEYS: `alice:${ALICE_SECRET}`, API_KEYS_FILE: file, ...extraEnv }),
+        () => loadConfig({ API_KEYS: `alice:${ALICE_SECRET}`, API_KEYS_FILE: file, ...extraEnv }),
         (error: unknown) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.match(error.message, /API_KEYS/);

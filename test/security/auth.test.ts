@@ -65,7 +65,10 @@ describe('every /v1 route turns away', () => {
       ['a wrong key', { authorization: 'Bearer not-a-key-not-a-key-0' }],
       ['a near miss', { authorization: `Bearer ${ALICE_SECRET.slice(0, -1)}x` }],
       ['a prefix of a key', { authorization: `Bearer ${ALICE_SECRET.slice(0, 8)}` }],
-      ['Basic auth', { authorization: `Basic ${Buffer.from(`alice:${ALICE_SECRET}`).toString('base64')}` }],
+      [
+        'Basic auth',
+        { authorization: `Basic ${Buffer.from(`alice:${ALICE_SECRET}`).toString('base64')}` },
+      ],
       ['an empty bearer', { authorization: 'Bearer ' }],
       ['two keys', { authorization: `Bearer ${ALICE_SECRET} ${BOB_SECRET}` }],
     ];
@@ -109,7 +112,10 @@ describe('every /v1 route turns away', () => {
       'JOB_NOT_FOUND',
     );
     problem(
-      await gw.http.post('/v1/stream-tokens').set(bob).send({ jobs: [own.id, job.id] }),
+      await gw.http
+        .post('/v1/stream-tokens')
+        .set(bob)
+        .send({ jobs: [own.id, job.id] }),
       404,
       'JOB_NOT_FOUND',
     );
@@ -123,10 +129,9 @@ describe('every /v1 route turns away', () => {
     const token = tokenOf(job.links.events);
     // The same signing key as the gateway's, but a clock an hour behind: already expired.
     const secrets = [ALICE_SECRET, BOB_SECRET];
-    const expired = new StreamTokens(secrets, 60_000, () => Date.now() - 3_600_000).issue(
-      'alice',
-      [job.id],
-    );
+    const expired = new StreamTokens(secrets, 60_000, () => Date.now() - 3_600_000).issue('alice', [
+      job.id,
+    ]);
     const forged = new StreamTokens(['some-other-secret-xx'], 60_000).issue('alice', [job.id]);
     const [payload, signature] = token.split('.');
     const widened = Buffer.from(
@@ -201,7 +206,10 @@ describe('stream tokens that must work', () => {
     );
     const b = await gw.startJob({ server: 'fixture', tool: 'echo' }, alice);
     const c = await gw.startJob({ server: 'fixture', tool: 'echo' }, alice);
-    const res = await gw.http.post('/v1/stream-tokens').set(alice).send({ jobs: [a.id, b.id, a.id] });
+    const res = await gw.http
+      .post('/v1/stream-tokens')
+      .set(alice)
+      .send({ jobs: [a.id, b.id, a.id] });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers['cache-control'], 'no-store');
     const { token, url, expiresAt } = res.body;
@@ -257,7 +265,10 @@ describe('stream tokens that must work', () => {
       'INVALID_REQUEST',
     );
     problem(
-      await keyed.http.post('/v1/stream-tokens').set(alice).send({ jobs: ['nope'] }),
+      await keyed.http
+        .post('/v1/stream-tokens')
+        .set(alice)
+        .send({ jobs: ['nope'] }),
       404,
       'JOB_NOT_FOUND',
     );

@@ -222,13 +222,14 @@ describe('caps on running jobs, and the queue', () => {
     );
     await Promise.all(streams.map((s) => s.waitFor((events) => events.length >= 1, 'snapshot')));
     await gw.close();
-    const [ran, waited] = await Promise.all(
+    const finals = await Promise.all(
       streams.map(async (s) => {
         await s.ended;
         return parsed(s.events).at(-1)!;
       }),
     );
-    for (const done of [ran, waited]) {
+    const waited = finals[1]!;
+    for (const done of finals) {
       assert.equal(done.event, 'done');
       assert.equal(done.data.status, 'cancelled');
       assert.equal(done.data.error.code, 'GATEWAY_SHUTDOWN');

@@ -179,7 +179,11 @@ test('property: caps hold, nothing waits that could run, per-key-upstream FIFO, 
           groups.set(group, [...(groups.get(group) ?? []), job.seq]);
         }
         for (const [group, seqs] of groups) {
-          assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), `FIFO in ${group}`);
+          assert.deepEqual(
+            seqs,
+            [...seqs].sort((x, y) => x - y),
+            `FIFO in ${group}`,
+          );
         }
       },
     ),

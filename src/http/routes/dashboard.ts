@@ -73,10 +73,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
   const send = async (request: FastifyRequest, reply: FastifyReply, file: string) => {
     const body = await read(file);
     if (!body) {
-      throw new GatewayError(
-        'ROUTE_NOT_FOUND',
-        'The dashboard is not built: run npm run build',
-      );
+      throw new GatewayError('ROUTE_NOT_FOUND', 'The dashboard is not built: run npm run build');
     }
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     reply

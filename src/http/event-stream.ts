@@ -55,6 +55,17 @@ export async function serveEventStream(
   lastEventIds: readonly (string | undefined)[],
   framing: StreamFraming,
 ): Promise<void> {
+  if (request.method === 'HEAD') {
+    // A HEAD answer has no body, and Node sends no headers before the first body byte or the
+    // end: a stream would leave the client waiting for its head as long as the jobs run.
+    await reply
+      .code(200)
+      .header('cache-control', 'no-cache, no-transform')
+      .header('x-accel-buffering', 'no')
+      .type('text/event-stream')
+      .send();
+    return;
+  }
   const positions = jobs.map((_job, i) => lastEventIds[i]);
   const pendingDone = new Set(jobs.map((_job, i) => i));
   let stream: SseStream | undefined = undefined;

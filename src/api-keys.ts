@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { readJsonFile } from './json-file.js';
 
 /**
  * An API key: `name` identifies the caller (jobs belong to it), `secret` is the bearer token.
@@ -97,23 +97,7 @@ export function parseKeysFile(document: unknown, env: NodeJS.ProcessEnv): ApiKey
 }
 
 function readKeysFile(file: string, env: NodeJS.ProcessEnv): ApiKey[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`API_KEYS_FILE: cannot read ${file}: ${(error as Error).message}`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    // V8's message quotes the text around the error, which may be a secret: give the position only.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConfigError(
-      `API_KEYS_FILE: ${file} is not valid JSON${position ? ` (at position ${position})` : ''}`,
-    );
-  }
-  return parseKeysFile(document, env);
+  return parseKeysFile(readJsonFile('API_KEYS_FILE', file), env);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadApiKeys, type ApiKey } from './api-keys.js';
 import { ConfigError } from './errors.js';
+import { readJsonFile } from './json-file.js';
 import { checkOpenMode } from './open-mode.js';
 
 export type { ApiKey } from './api-keys.js';
@@ -240,23 +240,7 @@ export function parseUpstreams(
 }
 
 function readUpstreamFile(file: string, env: NodeJS.ProcessEnv): UpstreamConfig[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`GATEWAY_CONFIG: cannot read ${file}: ${(error as Error).message}`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    // V8's message quotes the text around the error, which may be a secret: give the position only.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConfigError(
-      `GATEWAY_CONFIG: ${file} is not valid JSON${position ? ` (at position ${position})` : ''}`,
-    );
-  }
-  return parseUpstreams(document, env, file);
+  return parseUpstreams(readJsonFile('GATEWAY_CONFIG', file), env, file);
 }
 
 /** The bundled demo upstream, run with the same Node.js (from source under tsx in development). */

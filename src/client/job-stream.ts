@@ -1,5 +1,6 @@
 import { GatewayAbortError, GatewayClientError } from './errors.js';
 import { describe, discard, errorFromResponse, isRetryable } from './http.js';
+import { readSseBody } from './read-sse-body.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import type {
   EventHandler,
@@ -243,46 +244,21 @@ export class JobStream implements Watch {
     body: ReadableStream<Uint8Array>,
     attempt: AbortController,
   ): Promise<Job | undefined> {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
     const parser = new SseParser({
       onMessage: (message) => this.#dispatch(message),
       onRetry: (ms) => (this.#retryMs = ms),
     });
-    const { idleTimeoutMs } = this.#transport.reconnect;
-    const idle = () =>
-      attempt.abort(
-        new GatewayClientError('NETWORK_ERROR', `Nothing arrived for ${idleTimeoutMs} ms`),
-      );
-    let timer = setTimeout(idle, idleTimeoutMs);
-    try {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          const reason: unknown = attempt.signal.aborted ? attempt.signal.reason : error;
-          if (reason instanceof GatewayClientError) throw reason;
-          throw new GatewayClientError(
-            'NETWORK_ERROR',
-            `The event stream of job ${this.jobId} was interrupted: ${describe(error)}`,
-            { cause: error },
-          );
-        }
-        clearTimeout(timer);
-        if (chunk.done) {
-          parser.push(decoder.decode());
-          return this.#final;
-        }
-        parser.push(decoder.decode(chunk.value, { stream: true }));
-        if (this.#final) return this.#final;
+    await readSseBody(body, parser, {
+      attempt,
+      idleTimeoutMs: this.#transport.reconnect.idleTimeoutMs,
+      interrupted: `The event stream of job ${this.jobId} was interrupted`,
+      shouldStop: () => {
+        if (this.#final) return true;
         this.#throwIfClosed();
-        timer = setTimeout(idle, idleTimeoutMs);
-      }
-    } finally {
-      clearTimeout(timer);
-      reader.cancel().catch(() => {});
-    }
+        return false;
+      },
+    });
+    return this.#final;
   }
 
   #dispatch(message: SseMessage): void {

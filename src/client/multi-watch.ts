@@ -2,6 +2,7 @@ import type { GatewayClient } from './client.js';
 import { GatewayClientError, isGatewayClientError } from './errors.js';
 import { describe, discard, errorFromResponse, isRetryable } from './http.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './job-stream.js';
+import { readSseBody } from './read-sse-body.js';
 import { SseParser } from './sse-parser.js';
 import type { FetchLike, Job, LogMessage, Progress } from './types.js';
 
@@ -415,8 +416,6 @@ export class MultiJobWatch {
     attempt: AbortController,
     onId: (id: string) => void,
   ): Promise<void> {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
     const parser = new SseParser({
       onMessage: (message) => {
         if (message.id) onId(message.id);
@@ -431,37 +430,12 @@ export class MultiJobWatch {
       },
       onRetry: (ms) => (this.#retryMs = ms),
     });
-    const { idleTimeoutMs } = this.#reconnect;
-    const idle = () =>
-      attempt.abort(
-        new GatewayClientError('NETWORK_ERROR', `Nothing arrived for ${idleTimeoutMs} ms`),
-      );
-    let timer = setTimeout(idle, idleTimeoutMs);
-    try {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          const reason: unknown = attempt.signal.aborted ? attempt.signal.reason : error;
-          if (reason instanceof GatewayClientError) throw reason;
-          throw new GatewayClientError('NETWORK_ERROR', `The stream was cut: ${describe(error)}`, {
-            cause: error,
-          });
-        }
-        clearTimeout(timer);
-        if (chunk.done) {
-          parser.push(decoder.decode());
-          return;
-        }
-        parser.push(decoder.decode(chunk.value, { stream: true }));
-        if (this.#connection !== connection) return;
-        timer = setTimeout(idle, idleTimeoutMs);
-      }
-    } finally {
-      clearTimeout(timer);
-      reader.cancel().catch(() => {});
-    }
+    await readSseBody(body, parser, {
+      attempt,
+      idleTimeoutMs: this.#reconnect.idleTimeoutMs,
+      interrupted: 'The stream was cut',
+      shouldStop: () => this.#connection !== connection,
+    });
   }
 
   /**

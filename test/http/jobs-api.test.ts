@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Response } from 'supertest';
 import { fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { LEAK, problem } from '../helpers/problem.js';
 import { waitUntil } from '../helpers/wait.js';
 import { openSse, parsed } from '../helpers/sse-client.js';
 
@@ -9,23 +10,6 @@ import { openSse, parsed } from '../helpers/sse-client.js';
 const JOB_FIELDS = ['createdAt', 'error', 'finishedAt', 'id', 'links', 'progress', 'result', 'server', 'startedAt', 'status', 'tool'];
 const JOB_ID = /^[0-9a-v]{26}$/;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-// A stack frame, a source path or a module path in a response means internals leaked.
-const LEAK = /\bat [^\n]*:\d+:\d+|node_modules|\/work\/|\.ts:\d+/;
-
-/** Asserts an RFC 9457 problem with exactly this status and code; returns the body. */
-function problem(res: Response, status: number, code: string, detail?: RegExp): any {
-  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json(;|$)/);
-  const body = res.body;
-  assert.equal(body.status, status);
-  assert.equal(body.code, code);
-  assert.equal(typeof body.type, 'string');
-  assert.ok(typeof body.title === 'string' && body.title.length > 0, 'title');
-  assert.ok(typeof body.detail === 'string' && body.detail.length > 0, 'detail');
-  if (detail) assert.match(body.detail, detail);
-  assert.doesNotMatch(res.text, LEAK);
-  return body;
-}
 
 /** Polls GET /v1/jobs/{id} until the job has ended; returns its body. */
 async function finished(gw: TestGateway, id: string) {

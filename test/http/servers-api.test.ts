@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
-import type { Response } from 'supertest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { LEAK, problem } from '../helpers/problem.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const FIXTURE_TOOLS = [
@@ -22,21 +22,6 @@ const FIXTURE_TOOLS = [
   'throw',
   'tool_error',
 ];
-const LEAK = /\bat [^\n]*:\d+:\d+|node_modules|\/work\/|\.ts:\d+/;
-
-function problem(res: Response, status: number, code: string, detail?: RegExp): any {
-  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json(;|$)/);
-  const body = res.body;
-  assert.equal(body.status, status);
-  assert.equal(body.code, code);
-  assert.equal(typeof body.type, 'string');
-  assert.ok(typeof body.title === 'string' && body.title.length > 0, 'title');
-  assert.ok(typeof body.detail === 'string' && body.detail.length > 0, 'detail');
-  if (detail) assert.match(body.detail, detail);
-  assert.doesNotMatch(res.text, LEAK);
-  return body;
-}
 
 /** A loopback port nothing listens on: connecting to it is refused. */
 async function closedPort(): Promise<number> {

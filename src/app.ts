@@ -173,8 +173,11 @@ export async function buildApp(
     );
   });
 
+  // Connect to every upstream once listening, so the first job does not wait and /readyz is true.
+  app.addHook('onListen', async () => pool.warmUp());
   registerHealthRoutes(app, {
     pool,
+    readiness: config.upstream.readiness,
     isClosing: () => closing,
     storeReady: async () => (store instanceof RedisStore ? store.ready() : true),
   });

@@ -26,6 +26,12 @@ export type UpstreamConfig =
     };
 
 /** Everything the gateway reads from its environment and its mcpServers file, validated. */
+/**
+ * Which upstreams /readyz needs connected: `any` one of them (default: a gateway none of whose
+ * upstreams answers can run nothing), `all` of them, or `none` (readiness is the store alone).
+ */
+export type UpstreamReadiness = 'any' | 'all' | 'none';
+
 export interface Config {
   port: number;
   host: string;
@@ -93,6 +99,8 @@ export interface Config {
   upstream: {
     /** How long connecting to an upstream (and listing its tools) may take. */
     connectTimeoutMs: number;
+    /** Which upstreams must be connected for /readyz to say ready. */
+    readiness: UpstreamReadiness;
   };
   /** How long shutdown may take before the process exits anyway. */
   shutdownGraceMs: number;
@@ -141,6 +149,7 @@ const settingsSchema = z.object({
   SSE_MAX_BACKLOG_BYTES: int(64 * 1024, 1024 ** 3, 1024 * 1024),
   SSE_MAX_STREAM_AGE_MS: int(1000, 2 ** 31 - 1, 30 * 60_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
+  READINESS_UPSTREAMS: z.enum(['any', 'all', 'none']).default('any'),
   SHUTDOWN_GRACE_MS: int(100, 600_000, 10_000),
 });
 
@@ -360,7 +369,10 @@ export function loadConfig(
       maxBacklogBytes: s.SSE_MAX_BACKLOG_BYTES,
       maxStreamAgeMs: s.SSE_MAX_STREAM_AGE_MS,
     },
-    upstream: { connectTimeoutMs: s.UPSTREAM_CONNECT_TIMEOUT_MS },
+    upstream: {
+      connectTimeoutMs: s.UPSTREAM_CONNECT_TIMEOUT_MS,
+      readiness: s.READINESS_UPSTREAMS,
+    },
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
   };
   return deepFreeze(config);

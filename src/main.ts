@@ -21,7 +21,11 @@ closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   await app.close();
 });
 
+// Fastify logs a "Server listening at" line per address at info; the one line below says it all.
+const level = app.log.level;
+if (['trace', 'debug', 'info'].includes(level)) app.log.level = 'warn';
 await app.listen({ port: config.port, host: config.host });
+app.log.level = level;
 const address = app.server.address();
 app.log.info(
   {
@@ -34,4 +38,3 @@ app.log.info(
   },
   `mcp-progress-gateway ${app.gateway.version} listening on http://${config.host}:${typeof address === 'object' && address ? address.port : config.port}`,
 );
-app.gateway.pool.warmUp();

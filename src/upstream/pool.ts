@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig, UpstreamReadiness } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { Upstream, UpstreamUnavailableError, type UpstreamStatus } from './upstream.js';
 
@@ -42,6 +42,14 @@ export class UpstreamPool {
 
   statuses(): UpstreamStatus[] {
     return [...this.#upstreams.values()].map((u) => u.status());
+  }
+
+  /** Whether the upstreams `policy` requires are connected now (contacts none of them). */
+  ready(policy: UpstreamReadiness): boolean {
+    if (policy === 'none') return true;
+    const connected = (u: Upstream) => u.status().state === 'connected';
+    const upstreams = [...this.#upstreams.values()];
+    return policy === 'all' ? upstreams.every(connected) : upstreams.some(connected);
   }
 
   /** Connects to every upstream now, so the first job does not wait; failures are only logged. */

@@ -69,11 +69,14 @@ export interface UpstreamOptions {
 
 // The longest timer Node accepts; our own deadlines (jobs/deadlines.ts) end calls first.
 const NO_SDK_TIMEOUT = 2 ** 31 - 1;
+const FIRST_RETRY_DELAY_MS = 250;
 const MAX_RETRY_DELAY_MS = 5000;
 
 /**
- * One MCP client session to one upstream, shared by every job on it. Connects on first use and
- * again on the next use after the connection is lost (a crashed stdio server is started anew).
+ * One MCP client session to one upstream, shared by every job on it. Connects on first use; once
+ * it has been asked to connect, a lost or failed connection is made again in the background with
+ * back-off (250 ms doubling to 5 s; a crashed stdio server is started anew), so its state says
+ * whether it can take a call right now (readiness depends on it).
  * Progress is routed by our own progress token, never through the SDK's `onprogress`, so the
  * last notifications before a result are not lost (typescript-sdk #2580, PITFALLS.md).
  */
@@ -96,6 +99,7 @@ export class Upstream {
   #reconnects = 0;
   #failures = 0;
   #retryAt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(config: UpstreamConfig, options: UpstreamOptions) {
@@ -159,6 +163,7 @@ export class Upstream {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
     const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
     this.#client = undefined;
     if (client) await client.close().catch(() => {});
@@ -282,7 +287,23 @@ export class Upstream {
       `${lastStderr ? ` (last stderr: ${lastStderr})` : ''}`;
     this.#lastError = reason;
     this.#lastErrorAt = Date.now();
-    this.#log.warn({ reason }, 'upstream connection lost; it will reconnect on next use');
+    this.#retryAt = 0;
+    this.#log.warn({ reason }, 'upstream connection lost; reconnecting');
+    this.#reconnectLater();
+  }
+
+  /** Connects again once the back-off allows; a failure schedules the next attempt (#fail). */
+  #reconnectLater(): void {
+    if (this.#closed || this.#reconnectTimer) return;
+    this.#reconnectTimer = setTimeout(
+      () => {
+        this.#reconnectTimer = undefined;
+        if (this.#closed || this.#client || this.#connecting) return;
+        this.#retryAt = 0;
+        this.#connected().catch(() => {});
+      },
+      Math.max(0, this.#retryAt - Date.now()),
+    ).unref();
   }
 
   /** An error as it may be shown and logged: this upstream's secrets and URL queries masked. */
@@ -295,9 +316,13 @@ export class Upstream {
     this.#lastError = reason;
     this.#lastErrorAt = Date.now();
     this.#failures++;
-    // Back off a little so a dead upstream is not hammered by every request.
-    this.#retryAt = Date.now() + Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** (this.#failures - 1));
-    this.#log.warn({ reason }, 'upstream unavailable');
+    // Back off so a dead upstream is hammered neither by requests nor by the reconnect loop.
+    this.#retryAt =
+      Date.now() + Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** (this.#failures - 1));
+    // One warning when it goes down, not one per attempt while it stays down.
+    if (this.#failures === 1) this.#log.warn({ reason }, 'upstream unavailable; retrying');
+    else this.#log.debug({ reason, attempts: this.#failures }, 'upstream still unavailable');
+    this.#reconnectLater();
   }
 }
 

@@ -34,7 +34,10 @@ test('SIGTERM ends streams and running jobs, closes upstreams and exits 0', asyn
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  const startup = logs.find((l) => /listening on/.test(l.msg));
+  // One line says where it listens, which store, which upstreams and whether auth is on.
+  const listening = logs.filter((l) => /listening/i.test(l.msg));
+  assert.equal(listening.length, 1, JSON.stringify(listening));
+  const startup = listening[0];
   assert.equal(startup.store, 'memory');
   assert.deepEqual(startup.upstreams, ['demo (stdio)']);
   assert.equal(startup.auth, 'off');

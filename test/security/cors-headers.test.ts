@@ -165,7 +165,8 @@ describe('security headers', () => {
     }
     for (const url of ['/healthz', '/readyz', '/openapi.json']) {
       const res = await gw.http.get(url);
-      assert.equal(res.status, 200, url);
+      // /readyz is 503 until the pool has connected to the upstream; its headers are the same.
+      assert.ok(res.status === 200 || (url === '/readyz' && res.status === 503), url);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
       assert.equal(res.headers['content-security-policy'], JSON_CSP, url);
       assert.equal(res.headers['cache-control'], undefined, url);

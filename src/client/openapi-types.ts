@@ -320,7 +320,7 @@ export interface paths {
     };
     /**
      * Readiness
-     * @description Ready to take jobs: the store answers and the gateway is not shutting down. Upstream states are reported but do not affect readiness (one broken upstream must not take the gateway out of a load balancer). Never authenticated; contacts no upstream. The Docker image's `HEALTHCHECK` uses it.
+     * @description Ready to take jobs: the store answers, the gateway is not shutting down, and the upstreams `READINESS_UPSTREAMS` asks for are connected: by default `any` one of them (so one broken upstream of several does not take every replica out of a load balancer), or `all`, or `none`. The gateway connects to every upstream when it starts and reconnects by itself (back-off up to 5 s) when one is lost, so readiness comes back without traffic. Never authenticated; reads states and contacts no upstream. The Docker image's `HEALTHCHECK` uses it.
      */
     get: operations['ready'];
     put?: never;
@@ -1485,7 +1485,7 @@ export interface operations {
           'application/json': components['schemas']['Readiness'];
         };
       };
-      /** @description Not ready (shutting down, or the store does not answer). Same JSON body, not a problem document. */
+      /** @description Not ready (shutting down, the store does not answer, or the upstreams `READINESS_UPSTREAMS` requires are not connected). Same JSON body, not a problem document. */
       503: {
         headers: {
           'X-Request-Id': components['headers']['XRequestId'];

@@ -4,7 +4,8 @@
  *        [--swarm-procs=N] [--no-pin] [--fanout-subs=2000,10000] [--out=FILE]
  *        [--time-limit=SECONDS]
  * Prints a table of medians (with every run's value) and writes the figures as JSON to
- * bench/results/<timestamp>.json. Exits 0 when every check passed, 1 otherwise, 2 on a time-out.
+ * bench/results/<timestamp>.json. Exits 0 when every check passed (a scenario skipped for want of
+ * Redis has none), 1 otherwise, 2 on a time-out.
  * Everything listens on 127.0.0.1; every process started is killed on the way out.
  */
 import { killAll } from './lib/processes.js';
@@ -80,8 +81,10 @@ try {
   for (const scenario of report.scenarios) {
     for (const note of scenario.notes) console.log(`note ${scenario.name}: ${note}`);
   }
+  const skipped = report.scenarios.filter((s) => s.skipped !== undefined).map((s) => s.name);
   console.log(
     `\n${report.ok ? 'all checks passed' : 'SOME CHECKS FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
+      (skipped.length ? ` (skipped: ${skipped.join(', ')})` : '') +
       (report.file ? `; figures written to ${report.file}` : ''),
   );
   process.exitCode = report.ok ? 0 : 1;

@@ -39,6 +39,8 @@ export interface ScenarioResult {
   /** Machine-wide CPU busy share (percent, all cores) in the second before the scenario ran. */
   backgroundBusyPct?: number;
   error?: string;
+  /** Why the scenario did not run (e.g. no Redis); a skipped scenario has no figures or checks. */
+  skipped?: string;
 }
 
 export function metric(
@@ -132,7 +134,13 @@ export function table(results: readonly ScenarioResult[]): string {
     rows.push([
       name,
       `checks (${r.checks.length})`,
-      r.error ? 'ERROR' : failed.length ? `${failed.length} FAILED` : 'all passed',
+      r.error
+        ? 'ERROR'
+        : failed.length
+          ? `${failed.length} FAILED`
+          : r.skipped !== undefined
+            ? 'SKIPPED'
+            : 'all passed',
       '',
       '',
       '',
@@ -150,6 +158,7 @@ export function table(results: readonly ScenarioResult[]): string {
     for (const c of r.checks.filter((c) => !c.ok))
       out.push(`FAILED ${r.name}: ${c.name}: ${c.detail}`);
     if (r.error) out.push(`ERROR ${r.name}: ${r.error}`);
+    if (r.skipped !== undefined) out.push(`SKIPPED ${r.name}: ${r.skipped}`);
   }
   return out.join('\n');
 }

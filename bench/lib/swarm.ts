@@ -1,5 +1,7 @@
 /** The runner's handle on one or more subscriber processes (bench/children/swarm.ts). */
 import { startWorker, type Worker } from './processes.js';
+import { check, type Check } from './report.js';
+import type { Summary } from './stats.js';
 
 export interface SwarmTotals {
   subscribers: number;
@@ -131,4 +133,37 @@ export class Swarm {
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.close()));
   }
+}
+
+/**
+ * The checks of one delivery to `n` swarm subscribers of a job of `events` progress events:
+ * every stream complete and in order (snapshot, 1..events, done, nothing after), nothing timed
+ * out, and one latency sample per subscriber and event.
+ */
+export function deliveryChecks(
+  label: string,
+  n: number,
+  events: number,
+  d: { latency: Summary; collected: Omit<SwarmCollected, 'latencies'> },
+): Check[] {
+  const t = d.collected.totals;
+  return [
+    check(
+      `${label}: ${n} subscribers got events 1..${events} in order, then done`,
+      t.subscribers === n &&
+        t.missing === 0 &&
+        t.outOfOrder === 0 &&
+        t.withoutDone === 0 &&
+        t.withoutSnapshot === 0 &&
+        t.notSucceeded === 0 &&
+        t.afterDone === 0 &&
+        !d.collected.timedOut,
+      JSON.stringify({ ...t, timedOut: d.collected.timedOut, errors: d.collected.errors }),
+    ),
+    check(
+      `${label}: one latency sample per subscriber and event`,
+      d.latency.n === n * events,
+      `${d.latency.n} of ${n * events}`,
+    ),
+  ];
 }

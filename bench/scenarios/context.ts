@@ -15,6 +15,11 @@ export interface Sizes {
   idle: { streams: number; historyStreams: number; history: number };
   /** `pad`: characters of `message` per event (bigger events fill the socket buffers sooner). */
   slowClient: { count: number; pad: number; backlogBytes: number; readFirst: number };
+  /**
+   * Subscribers per configuration (memory store, Redis same replica, Redis cross-replica), the
+   * ticker's events and interval, and the events of the warm-up job each configuration runs first.
+   */
+  crossReplica: { subscribers: number; events: number; intervalMs: number; warmupEvents: number };
 }
 
 export const FULL: Sizes = {
@@ -24,6 +29,7 @@ export const FULL: Sizes = {
   manyJobs: { jobs: 500, events: 20, group: 50, warmup: 500 },
   idle: { streams: 5_000, historyStreams: 1_000, history: 1_000 },
   slowClient: { count: 100_000, pad: 0, backlogBytes: 1024 * 1024, readFirst: 100 },
+  crossReplica: { subscribers: 200, events: 100, intervalMs: 20, warmupEvents: 20 },
 };
 
 export const SMOKE: Sizes = {
@@ -33,17 +39,18 @@ export const SMOKE: Sizes = {
   manyJobs: { jobs: 10, events: 20, group: 5, warmup: 2 },
   idle: { streams: 50, historyStreams: 20, history: 100 },
   slowClient: { count: 10_000, pad: 1000, backlogBytes: 64 * 1024, readFirst: 100 },
+  crossReplica: { subscribers: 10, events: 10, intervalMs: 20, warmupEvents: 3 },
 };
 
 export interface Context {
   smoke: boolean;
   sizes: Sizes;
   runs: number;
-  /** Subscriber processes for the fan-out and idle scenarios (0: automatic). */
+  /** Subscriber processes for the fan-out, idle and cross-replica scenarios (0: automatic). */
   swarmProcesses: number;
   /**
-   * Fan-out only: pin the server side (gateway + upstream, or the floor) to CPU 0 and the
-   * subscriber process(es) to CPU 1, so the two sides do not compete for the same cores.
+   * Fan-out and cross-replica: pin the server side (gateways + upstreams, or the floor) to CPU 0
+   * and the subscriber process(es) to CPU 1, so the two sides do not compete for the same cores.
    */
   pin: boolean;
   log(line: string): void;

@@ -9,9 +9,9 @@ import { cpuShares, readCpuTimes } from '../lib/cpu-stat.js';
 import { startJob } from '../lib/http.js';
 import { Gate } from '../lib/gate.js';
 import { startGateway, startWorker, type Mem } from '../lib/processes.js';
-import { check, Figures, type Check, type ScenarioResult } from '../lib/report.js';
+import { Figures, type Check, type ScenarioResult } from '../lib/report.js';
 import { summarize, type Summary } from '../lib/stats.js';
-import { Swarm, type SwarmCollected } from '../lib/swarm.js';
+import { deliveryChecks, Swarm, type SwarmCollected } from '../lib/swarm.js';
 import { swarmProcessesFor, type Context } from './context.js';
 
 const KiB = 1024;
@@ -25,29 +25,6 @@ interface Delivery {
   memBefore: Mem;
   memOpen: Mem;
   memAfter: Mem;
-}
-
-function deliveryChecks(label: string, n: number, events: number, d: Delivery): Check[] {
-  const t = d.collected.totals;
-  return [
-    check(
-      `${label}: ${n} subscribers got events 1..${events} in order, then done`,
-      t.subscribers === n &&
-        t.missing === 0 &&
-        t.outOfOrder === 0 &&
-        t.withoutDone === 0 &&
-        t.withoutSnapshot === 0 &&
-        t.notSucceeded === 0 &&
-        t.afterDone === 0 &&
-        !d.collected.timedOut,
-      JSON.stringify({ ...t, timedOut: d.collected.timedOut, errors: d.collected.errors }),
-    ),
-    check(
-      `${label}: one latency sample per subscriber and event`,
-      d.latency.n === n * events,
-      `${d.latency.n} of ${n * events}`,
-    ),
-  ];
 }
 
 export async function fanoutScenario(ctx: Context): Promise<Omit<ScenarioResult, 'durationMs'>> {

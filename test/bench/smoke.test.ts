@@ -1,7 +1,9 @@
 /**
  * The benchmark in smoke mode (tiny sizes, one run each): every scenario completes, every check
- * passes (no missing events, order kept, slow client cut off and resumed losslessly) and every
- * figure is a finite number. No timing is asserted: CI machines vary too much.
+ * passes (no missing events, order kept, slow client cut off and resumed losslessly, Redis keys
+ * removed) and every figure is a finite number. No timing is asserted: CI machines vary too much.
+ * Only cross-replica may be skipped, when Redis does not answer, and never under CI=true (the
+ * scenario then fails instead, as the Redis tests do).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -39,6 +41,7 @@ test(
       scenarios: Array<{
         name: string;
         error?: string;
+        skipped?: string;
         checks: Array<{ name: string; ok: boolean; detail: string }>;
         metrics: Array<{ key: string; runs: number[]; median: number }>;
       }>;
@@ -46,10 +49,16 @@ test(
     assert.equal(report.ok, true, output);
     assert.deepEqual(
       report.scenarios.map((s) => s.name),
-      ['latency', 'throughput', 'fanout', 'many-jobs', 'idle', 'slow-client'],
+      ['latency', 'throughput', 'fanout', 'many-jobs', 'idle', 'slow-client', 'cross-replica'],
     );
     for (const scenario of report.scenarios) {
       assert.equal(scenario.error, undefined, `${scenario.name}: ${scenario.error}`);
+      if (scenario.skipped !== undefined) {
+        assert.equal(scenario.name, 'cross-replica', `${scenario.name} skipped`);
+        assert.notEqual(process.env.CI, 'true', 'no scenario may be skipped under CI');
+        t.diagnostic(`${scenario.name} skipped: ${scenario.skipped}`);
+        continue;
+      }
       assert.ok(scenario.checks.length > 0, `${scenario.name} has checks`);
       for (const c of scenario.checks) assert.ok(c.ok, `${scenario.name}: ${c.name}: ${c.detail}`);
       assert.ok(scenario.metrics.length > 0, `${scenario.name} has figures`);

@@ -121,7 +121,7 @@ export async function buildApp(
     logger,
     clientVersion: version,
   });
-  const streams = new StreamRegistry();
+  const streams = new StreamRegistry(config.sse);
   const metrics = new GatewayMetrics({
     openStreams: () => streams.size,
     upstreams: () => pool.statuses(),
@@ -184,7 +184,7 @@ export async function buildApp(
   registerServerRoutes(app, pool, access);
   registerJobRoutes(app, jobs, tokens, startJobConfig);
   registerStreamTokenRoute(app, jobs, tokens);
-  const streamDeps = { jobs, store, streams, sse: config.sse, observer: metrics };
+  const streamDeps = { jobs, store, streams, observer: metrics };
   registerJobEventsRoute(app, streamDeps);
   registerMultiJobEventsRoute(app, streamDeps);
   registerMetricsRoute(app, metrics);

@@ -172,7 +172,7 @@ export async function idleScenario(ctx: Context): Promise<Omit<ScenarioResult, '
     metrics: figures.metrics(),
     checks,
     notes: [
-      'Gateway: bench/gateway-process.ts; memory after two full GCs before and after the streams opened (the streams idle 0.5 s first). Per-stream memory is everything a connection holds in the gateway process: socket, HTTP parser, request/response, Fastify request/reply and child logger, @fastify/sse context, SseStream with its two timers, the store listener and the closures of serveEventStream.',
+      'Gateway: bench/gateway-process.ts; memory after two full GCs before and after the streams opened (the streams idle 0.5 s first). Per-stream memory is everything a connection holds in the gateway process: socket, HTTP parser, request/response, Fastify request/reply and child logger, @fastify/sse context, the SseStream and Subscription (no timers: one clock ticks for every stream), and the store listener.',
       `The "after replaying" figure opens ${historyStreams} streams on a job that already holds ${history} events; each stream replays them, then idles. Its excess over the fresh-job figure is memory a stream keeps because of the job's history.`,
     ],
     details,

@@ -1,9 +1,9 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
 import type { StoredEvent } from '../jobs/events.js';
 import type { JobRecord } from '../jobs/job.js';
 import type { Feed, JobStore } from '../store/types.js';
-import { SseStream } from './sse-stream.js';
+import { SseStream, type CloseReason, type SseStreamOwner } from './sse-stream.js';
 import type { StreamRegistry } from './stream-registry.js';
 
 /**
@@ -35,8 +35,8 @@ export interface StreamObserver {
 
 export interface EventStreamDeps {
   store: JobStore;
+  /** The open streams, their settings (`sse`) and their clock. */
   streams: StreamRegistry;
-  sse: Config['sse'];
   observer?: StreamObserver;
 }
 
@@ -66,78 +66,163 @@ export async function serveEventStream(
       .send();
     return;
   }
-  const positions = jobs.map((_job, i) => lastEventIds[i]);
-  const pendingDone = new Set(jobs.map((_job, i) => i));
-  let stream: SseStream | undefined = undefined;
-  const early: Array<[number, StoredEvent]> = [];
+  const subscription = new Subscription(request, deps, framing, lastEventIds, jobs.length);
   let feeds: Feed[] = [];
-  // Only the stop functions outlive the replay: a long-lived stream must not pin its history.
-  const stops: Array<() => void> = [];
-  const stopAll = () => stops.forEach((stop) => stop());
-
-  const render = (index: number, event: StoredEvent): string => {
-    positions[index] = event.id;
-    if (event.type === 'done') pendingDone.delete(index);
-    deps.observer?.eventsDelivered(1);
-    return framing.frame(index, event, positions);
-  };
-  const onLive = (index: number, event: StoredEvent): void => {
-    if (!stream) {
-      early.push([index, event]);
-      return;
-    }
-    const frame = render(index, event);
-    if (pendingDone.size === 0) stream.end('ended', frame);
-    else stream.write(frame);
-  };
-
   try {
     for (const [index, job] of jobs.entries()) {
-      const feed = await deps.store.follow(job.id, positions[index], (e) => onLive(index, e));
-      feeds.push(feed);
-      stops.push(feed.stop);
+      feeds.push(await subscription.follow(index, job.id));
     }
   } catch (error) {
-    stopAll();
+    subscription.stop();
     throw error;
   }
-  for (const [index, feed] of feeds.entries()) {
-    // A job whose `done` the client has already seen is not waited for.
-    if (feed.ended && !feed.history.some((e) => e.type === 'done')) pendingDone.delete(index);
-  }
-  const seenEverything = feeds.every((f) => f.placed && f.ended && f.history.length === 0);
-  if (seenEverything && early.length === 0) {
+  if (!subscription.needsStream(feeds)) {
     // The client has seen every `done`: 204 tells EventSource to stop reconnecting.
-    stopAll();
+    subscription.stop();
     await reply.code(204).send();
     return;
   }
 
-  reply.header('cache-control', 'no-cache, no-transform');
-  reply.sse.sendHeaders(200);
+  writeStreamHead(reply);
   reply.sse.keepAlive();
-  const opened = new SseStream(reply.raw, {
-    heartbeatMs: deps.sse.heartbeatMs,
-    maxBacklogBytes: deps.sse.maxBacklogBytes,
-    maxAgeMs: deps.sse.maxStreamAgeMs,
-    retryMs: deps.sse.retryMs,
-    onClose: (reason) => {
-      if (reason === 'too-slow') deps.observer?.slowSubscriberDisconnected();
-      stopAll();
-      deps.streams.delete(opened);
-      request.log.debug({ reason }, 'event stream closed');
-    },
-  });
-  deps.streams.add(opened);
+  const stream = new SseStream(reply.raw, deps.streams, subscription);
+  // @fastify/sse already listens for the response's close and error: no listener of our own.
+  reply.sse.onClose(() => stream.clientGone());
+  if (!reply.sse.isConnected) stream.clientGone();
 
-  let frames = `retry: ${deps.sse.retryMs}\n\n`;
+  let frames = `retry: ${deps.streams.sse.retryMs}\n\n`;
   for (const job of jobs) frames += framing.snapshot(job);
-  for (const [index, feed] of feeds.entries()) {
-    for (const event of feed.history) frames += render(index, event);
-  }
-  for (const [index, event] of early) frames += render(index, event);
+  frames += subscription.replay(feeds);
   feeds = [];
-  early.length = 0;
-  stream = opened;
-  if (opened.open(frames) && pendingDone.size === 0) opened.end();
+  subscription.attach(stream, frames);
+}
+
+/**
+ * One client's subscription to some jobs' events: where it is in each job's log, which `done`s
+ * it still waits for, and the store's stop functions. Its fields are all a long-lived idle
+ * stream keeps besides the SseStream (no closures over the request's locals, and no history).
+ */
+class Subscription implements SseStreamOwner {
+  readonly #request: FastifyRequest;
+  readonly #deps: EventStreamDeps;
+  readonly #framing: StreamFraming;
+  /** Each job's last event id sent (or the client's cursor). */
+  readonly #positions: (string | undefined)[];
+  /** Whether each job's `done` has been sent; `#pending` counts those not sent. */
+  readonly #doneSent: boolean[];
+  #pending: number;
+  readonly #stops: Array<() => void> = [];
+  /** Live events that arrive before the stream is open, in order. */
+  #early: Array<[number, StoredEvent]> | undefined = [];
+  #stream: SseStream | undefined;
+
+  constructor(
+    request: FastifyRequest,
+    deps: EventStreamDeps,
+    framing: StreamFraming,
+    lastEventIds: readonly (string | undefined)[],
+    jobCount: number,
+  ) {
+    this.#request = request;
+    this.#deps = deps;
+    this.#framing = framing;
+    this.#positions = Array.from({ length: jobCount }, (_v, i) => lastEventIds[i]);
+    this.#doneSent = new Array<boolean>(jobCount).fill(false);
+    this.#pending = jobCount;
+  }
+
+  async follow(index: number, jobId: string): Promise<Feed> {
+    const feed = await this.#deps.store.follow(jobId, this.#positions[index], (event) =>
+      this.#onLive(index, event),
+    );
+    this.#stops.push(feed.stop);
+    return feed;
+  }
+
+  /** Whether a stream is needed: false when the client has seen every job's `done`. */
+  needsStream(feeds: readonly Feed[]): boolean {
+    for (const [index, feed] of feeds.entries()) {
+      // A job whose `done` the client has already seen is not waited for.
+      if (feed.ended && !feed.history.some((e) => e.type === 'done')) this.#markDone(index);
+    }
+    const seenEverything = feeds.every((f) => f.placed && f.ended && f.history.length === 0);
+    return !seenEverything || (this.#early?.length ?? 0) > 0;
+  }
+
+  /** The frames of the feeds' histories and of the live events that arrived meanwhile. */
+  replay(feeds: readonly Feed[]): string {
+    let frames = '';
+    for (const [index, feed] of feeds.entries()) {
+      for (const event of feed.history) frames += this.#render(index, event);
+    }
+    for (const [index, event] of this.#early ?? []) frames += this.#render(index, event);
+    this.#early = undefined;
+    return frames;
+  }
+
+  /** Writes the opening frames; from now on live events go straight to `stream`. */
+  attach(stream: SseStream, frames: string): void {
+    this.#stream = stream;
+    if (stream.open(frames) && this.#pending === 0) stream.end();
+  }
+
+  stop(): void {
+    for (const stop of this.#stops) stop();
+  }
+
+  streamClosed(reason: CloseReason): void {
+    if (reason === 'too-slow') this.#deps.observer?.slowSubscriberDisconnected();
+    this.stop();
+    this.#request.log.debug({ reason }, 'event stream closed');
+  }
+
+  #onLive(index: number, event: StoredEvent): void {
+    if (this.#early) {
+      this.#early.push([index, event]);
+      return;
+    }
+    const stream = this.#stream!;
+    const frame = this.#render(index, event);
+    if (this.#pending === 0) stream.end('ended', frame);
+    else stream.write(frame);
+  }
+
+  #render(index: number, event: StoredEvent): string {
+    this.#positions[index] = event.id;
+    if (event.type === 'done') this.#markDone(index);
+    this.#deps.observer?.eventsDelivered(1);
+    return this.#framing.frame(index, event, this.#positions);
+  }
+
+  #markDone(index: number): void {
+    if (this.#doneSent[index]) return;
+    this.#doneSent[index] = true;
+    this.#pending--;
+  }
+}
+
+/**
+ * Writes the stream's head: the headers set on the reply (request id, CORS, security headers)
+ * and the SSE ones (@fastify/sse's own, with `no-transform` added). Written with one
+ * `writeHead(status, headers)` rather than through @fastify/sse's `sendHeaders`, which copies
+ * every header into the response with `setHeader`, where Node keeps them in a second table for
+ * the connection's whole life. An idle stream is mostly such fixed costs (issue 3: < 8 KiB).
+ */
+function writeStreamHead(reply: FastifyReply): void {
+  const res = reply.raw;
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) headers[name] = value;
+  }
+  headers['content-type'] = 'text/event-stream';
+  headers['cache-control'] = 'no-cache, no-transform';
+  headers.connection = 'keep-alive';
+  headers['x-accel-buffering'] = 'no';
+  res.writeHead(200, headers);
+  // Node builds the head with `+=` header by header and keeps it as a rope of a few dozen small
+  // strings while the connection lives; a flat copy is a fraction of the size, same bytes.
+  const head = (res as { _header?: unknown })._header;
+  if (typeof head === 'string') {
+    (res as { _header?: unknown })._header = Buffer.from(head, 'latin1').toString('latin1');
+  }
 }

@@ -1,19 +1,12 @@
 import type { ServerResponse } from 'node:http';
-
-export interface SseStreamOptions {
-  /** A comment line is written after this long without any other write. */
-  heartbeatMs: number;
-  /** Unsent bytes beyond this cut the subscriber off (it resumes with Last-Event-ID). */
-  maxBacklogBytes: number;
-  /** The response is ended after this long (with a `retry:` hint), so connections rotate. */
-  maxAgeMs: number;
-  /** The reconnection delay hinted when the stream is ended by age. */
-  retryMs: number;
-  /** Called once when the stream closes, for whatever reason. */
-  onClose: (reason: CloseReason) => void;
-}
+import type { StreamRegistry } from './stream-registry.js';
 
 export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'max-age' | 'shutdown';
+
+/** Told once when a stream closes, for whatever reason. */
+export interface SseStreamOwner {
+  streamClosed(reason: CloseReason): void;
+}
 
 const HEARTBEAT = ': keep-alive\n\n';
 
@@ -22,30 +15,28 @@ const HEARTBEAT = ': keep-alive\n\n';
  * the socket's unsent backlog already past the bound destroys the socket instead (ending it would
  * wait for the backlog to drain first, PITFALLS.md), so one slow reader never holds memory or the
  * sender.
- * The heartbeat timer is restarted by every write.
+ * It holds no timer and no listener of its own: the registry's clock calls `tick` (a heartbeat
+ * after `heartbeatMs` without a write, the end after `maxStreamAgeMs`), and whoever sees the
+ * client go calls `clientGone` (the route, through @fastify/sse's close callbacks).
  */
 export class SseStream {
   readonly #res: ServerResponse;
-  readonly #options: SseStreamOptions;
-  readonly #heartbeat: NodeJS.Timeout;
-  readonly #maxAge: NodeJS.Timeout;
+  readonly #registry: StreamRegistry;
+  readonly #owner: SseStreamOwner;
+  readonly #openedAt: number;
+  #lastWriteAt: number;
   #closed = false;
   /** The backlog bound; the opening replay raises it by its own size, so history never counts. */
   #limit: number;
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
+  constructor(res: ServerResponse, registry: StreamRegistry, owner: SseStreamOwner) {
     this.#res = res;
-    this.#options = options;
-    this.#limit = options.maxBacklogBytes;
-    this.#heartbeat = setTimeout(() => this.#beat(), options.heartbeatMs);
-    this.#heartbeat.unref();
-    this.#maxAge = setTimeout(
-      () => this.end('max-age', `retry: ${options.retryMs}\n\n`),
-      options.maxAgeMs,
-    );
-    this.#maxAge.unref();
-    res.once('close', () => this.#close('client-gone'));
-    res.on('error', () => this.#close('client-gone'));
+    this.#registry = registry;
+    this.#owner = owner;
+    this.#limit = registry.sse.maxBacklogBytes;
+    this.#openedAt = Date.now();
+    this.#lastWriteAt = this.#openedAt;
+    registry.add(this);
   }
 
   get closed(): boolean {
@@ -58,11 +49,11 @@ export class SseStream {
    * before it could read it.
    */
   open(frames: string): boolean {
-    this.#limit = this.#options.maxBacklogBytes + Buffer.byteLength(frames);
+    const bound = this.#registry.sse.maxBacklogBytes;
+    this.#limit = bound + Buffer.byteLength(frames);
     const written = this.write(frames);
-    const reset = () => (this.#limit = this.#options.maxBacklogBytes);
-    if (this.#res.writableNeedDrain) this.#res.once('drain', reset);
-    else reset();
+    if (!this.#res.writableNeedDrain) this.#limit = bound;
+    else this.#res.once('drain', () => (this.#limit = bound));
     return written;
   }
 
@@ -78,7 +69,7 @@ export class SseStream {
       return false;
     }
     this.#res.write(frames);
-    this.#heartbeat.refresh();
+    this.#lastWriteAt = this.#registry.now;
     return true;
   }
 
@@ -90,15 +81,27 @@ export class SseStream {
     this.#res.end();
   }
 
-  #beat(): void {
-    if (this.write(HEARTBEAT)) return;
+  /** The client went away (or the response errored): nothing more is written. */
+  clientGone(): void {
+    this.#close('client-gone');
+  }
+
+  /** The registry's clock: `now` is the tick's time. */
+  tick(now: number): void {
+    const { heartbeatMs, maxStreamAgeMs, retryMs } = this.#registry.sse;
+    if (now - this.#openedAt >= maxStreamAgeMs) {
+      this.end('max-age', `retry: ${retryMs}\n\n`);
+    } else if (now - this.#lastWriteAt >= heartbeatMs - this.#registry.tickMs) {
+      // Writes are stamped with the previous tick's time (up to a tick early), and the next
+      // tick is a tick away: one tick of margin keeps every silence under `heartbeatMs`.
+      this.write(HEARTBEAT);
+    }
   }
 
   #close(reason: CloseReason): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#heartbeat);
-    clearTimeout(this.#maxAge);
-    this.#options.onClose(reason);
+    this.#registry.delete(this);
+    this.#owner.streamClosed(reason);
   }
 }

@@ -1,23 +1,58 @@
+import type { Config } from '../config.js';
 import type { SseStream } from './sse-stream.js';
 
-/** The open SSE streams of this process, so shutdown can end them and tests can count them. */
+/**
+ * The open SSE streams of this process and their one clock. A single timer, running only while
+ * streams are open, sends heartbeats after silence and ends streams past their maximum age: two
+ * timers per stream would cost more memory than the rest of our per-stream state (issue 3 asks
+ * for under 8 KiB per idle stream). Shutdown ends every stream; tests count them.
+ */
 export class StreamRegistry {
+  readonly sse: Config['sse'];
+  /** How often the clock ticks: a quarter of the shortest period it keeps, 5 ms to 1 s. */
+  readonly tickMs: number;
   readonly #streams = new Set<SseStream>();
+  #timer: NodeJS.Timeout | undefined;
+  /** The time of the last tick; streams stamp their writes with it (no clock read per write). */
+  #now = Date.now();
+
+  constructor(sse: Config['sse']) {
+    this.sse = sse;
+    this.tickMs = Math.min(1000, Math.max(5, Math.min(sse.heartbeatMs, sse.maxStreamAgeMs) / 4));
+  }
 
   get size(): number {
     return this.#streams.size;
   }
 
+  /** The clock's time: the last tick's `Date.now()`, behind the real time by less than a tick. */
+  get now(): number {
+    return this.#now;
+  }
+
   add(stream: SseStream): void {
     this.#streams.add(stream);
+    if (this.#timer) return;
+    this.#now = Date.now();
+    this.#timer = setInterval(() => this.#tick(), this.tickMs);
+    this.#timer.unref();
   }
 
   delete(stream: SseStream): void {
     this.#streams.delete(stream);
+    if (this.#streams.size > 0 || !this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Ends every open stream; clients reconnect (to another replica, or after a restart). */
   endAll(): void {
     for (const stream of [...this.#streams]) stream.end('shutdown');
+  }
+
+  #tick(): void {
+    this.#now = Date.now();
+    // A stream that ends here is deleted from the set; a Set iterator skips deleted entries.
+    for (const stream of this.#streams) stream.tick(this.#now);
   }
 }

@@ -25,6 +25,11 @@ export class StreamRegistry {
     return this.#streams.size;
   }
 
+  /** Whether the clock's timer runs (only while a stream is open). */
+  get ticking(): boolean {
+    return this.#timer !== undefined;
+  }
+
   /** The clock's time: the last tick's `Date.now()`, behind the real time by less than a tick. */
   get now(): number {
     return this.#now;

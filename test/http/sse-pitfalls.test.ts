@@ -146,6 +146,7 @@ test('app.close() resolves with a stream open on a running job, which ends with 
   const c = await gw.events(job.id);
   t.after(() => c.close());
   await c.waitFor((events) => events.some((e) => JSON.parse(e.data).status === 'running'));
+  assert.equal(gw.app.gateway.streams.ticking, true, 'the clock runs while a stream is open');
   await gw.close();
   await c.ended;
   const done = parsed(c.events).at(-1)!;
@@ -202,6 +203,8 @@ test('a subscriber that stops reading is cut off; it resumes and loses nothing',
   const rest = await gw.collect(job.id, { 'last-event-id': seen.at(-1)!.id! });
   assert.deepEqual([...seen, ...rest.events.slice(1)], normal.events.slice(1));
   await waitUntil(() => gw.app.gateway.streams.size === 0, 'no stream left');
+  // The streams' one clock stops with the last stream.
+  assert.equal(gw.app.gateway.streams.ticking, false);
 });
 
 test('a subscriber that reads is not cut off by one event larger than the bound', async (t) => {

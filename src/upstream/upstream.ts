@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config.js';
+import { routeProgressFirst, type ProgressNotice } from './progress-fast-path.js';
 import { secretScrubber, type SecretScrubber } from './secret-scrubber.js';
 import { createTransport } from './transport.js';
 
@@ -199,10 +200,11 @@ export class Upstream {
         this.#log.info({ stderr: line }, 'upstream stderr');
       });
     }
-    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
-      const { progressToken, progress, total, message } = n.params;
+    const onProgress = ({ progressToken, progress, total, message }: ProgressNotice) => {
       this.#calls.get(String(progressToken))?.onProgress({ progress, total, message });
-    });
+    };
+    // Malformed-looking progress still reaches this through the SDK (routeProgressFirst below).
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => onProgress(n.params));
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       // Log notifications carry no request id: they can only be tied to a job that has the
       // session to itself. Otherwise they are dropped (PITFALLS.md).
@@ -243,6 +245,7 @@ export class Upstream {
     client.onclose = () => this.#onClose(client, lastStderr, lost);
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
+      routeProgressFirst(transport, onProgress);
       await this.#refreshTools(client);
     } catch (error) {
       await client.close().catch(() => {});

@@ -194,7 +194,12 @@ export async function buildApp(
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).
   app.addHook('preClose', async () => {
     closing = true;
-    await jobs.shutdown();
+    const ended = await jobs.shutdown();
+    // With a shared store the `done`s just written reach local streams through its reader: let
+    // them arrive (for a moment at most) so those streams end with `done`, not a reconnect.
+    if (store.delivered && ended.length > 0) {
+      await settledWithin(store.delivered(ended), Math.min(2000, config.shutdownGraceMs / 4));
+    }
     streams.endAll();
   });
   app.addHook('onClose', async () => {
@@ -202,6 +207,14 @@ export async function buildApp(
     await store.close();
   });
   return app;
+}
+
+/** Waits for `promise` (whatever its outcome) for `ms` at most. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise.catch(() => {}), timeout]);
+  clearTimeout(timer);
 }
 
 /** Running open is allowed, but never quietly: a `warn` line when the gateway starts listening. */

@@ -300,9 +300,10 @@ export class JobService {
 
   /**
    * Refuses new jobs and ends every queued and running one as `cancelled` with GATEWAY_SHUTDOWN.
-   * Queued ones go first, so that no place freed by a running one starts them.
+   * Queued ones go first, so that no place freed by a running one starts them. Resolves with
+   * the ids of the jobs it ended.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(): Promise<string[]> {
     this.#closing = true;
     const queued = this.#slots
       .close()
@@ -316,7 +317,9 @@ export class JobService {
         }),
       ),
     );
-    await Promise.all([...this.#runs.values()].map((run) => run.end('cancelled', SHUTDOWN_ERROR)));
+    const runs = [...this.#runs.values()];
+    await Promise.all(runs.map((run) => run.end('cancelled', SHUTDOWN_ERROR)));
     await Promise.all(this.#running);
+    return [...queued.map((job) => job.record.id), ...runs.map((run) => run.id)];
   }
 }

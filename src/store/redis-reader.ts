@@ -39,6 +39,13 @@ interface Followed<T> {
   followers: Set<Follower<T>>;
 }
 
+/** Someone waiting until a stream's entries up to `id` have been handed out. */
+interface Waiter {
+  key: string;
+  id: string;
+  resolve(): void;
+}
+
 /** One XREAD in progress. */
 interface Flight {
   clientId: number | undefined;
@@ -61,6 +68,7 @@ export class StreamReader<T> {
   readonly #streams = new Map<string, Followed<T>>();
   readonly #blockMs: number;
   readonly #count: number;
+  readonly #waiters = new Set<Waiter>();
   #flight: Flight | undefined;
   #wake: (() => void) | undefined;
   #closed = false;
@@ -98,14 +106,39 @@ export class StreamReader<T> {
       // Not interrupted: the next read simply leaves the stream out.
       if (followed.followers.size === 0 && this.#streams.get(key) === followed) {
         this.#streams.delete(key);
+        this.#settleWaiters();
       }
     };
   }
 
+  /**
+   * Resolves once every entry of `key` up to `id` has been handed to this process's followers:
+   * at once when nobody here follows `key` or it already has, else when the reader gets there
+   * (or stops, or everybody stops following `key`).
+   */
+  caughtUp(key: string, id: string): Promise<void> {
+    if (this.#passed(key, id)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.add({ key, id, resolve }));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#settleWaiters();
     this.#interrupt();
     await this.#loop;
+  }
+
+  #passed(key: string, id: string): boolean {
+    const stream = this.#streams.get(key);
+    return this.#closed || !stream || compareEntryIds(stream.position, id) >= 0;
+  }
+
+  #settleWaiters(): void {
+    for (const waiter of this.#waiters) {
+      if (!this.#passed(waiter.key, waiter.id)) continue;
+      this.#waiters.delete(waiter);
+      waiter.resolve();
+    }
   }
 
   async #run(): Promise<void> {
@@ -167,6 +200,7 @@ export class StreamReader<T> {
         }
       }
     }
+    if (this.#waiters.size > 0) this.#settleWaiters();
   }
 
   /** Makes the loop look at the followed set again now. */

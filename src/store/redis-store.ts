@@ -321,6 +321,21 @@ export class RedisStore implements JobStore {
     return { history, placed: placed === 1, ended: false, stop };
   }
 
+  /**
+   * Resolves once what `jobIds`' logs hold now has reached this process's live subscribers
+   * (through the blocking reader): shutdown waits for it, so the streams it then ends have
+   * received the `done` it just wrote.
+   */
+  async delivered(jobIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      jobIds.map(async (id) => {
+        const key = this.#eventsKey(id);
+        const [last] = await this.#call(() => this.#cmd.xrevrange(key, '+', '-', 'COUNT', 1));
+        if (last) await this.#reader.caughtUp(key, last[0]);
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -82,4 +82,9 @@ export interface JobStore {
   attachRunner?(hooks: RunnerHooks): void;
   /** Shared stores only: tells the replica that runs `jobId` that it was ended here. */
   announceEnded?(jobId: string): Promise<void>;
+  /**
+   * Shared stores only (the memory store delivers as it stores): resolves once the events of
+   * `jobIds` stored so far have reached this process's live followers.
+   */
+  delivered?(jobIds: readonly string[]): Promise<void>;
 }

@@ -47,6 +47,41 @@ if (redis.skip) {
       assert.ok(!event.id.includes('~'));
     });
 
+    test('delivered() resolves once what a job holds has reached the live followers', async (t) => {
+      const store = await openStore();
+      t.after(() => store.close());
+      const job = jobRecord({ status: 'running' });
+      const alone = jobRecord({ status: 'running' });
+      await store.insert(job);
+      await store.insert(alone);
+      const live: StoredEvent[] = [];
+      const feed = await store.follow(job.id, undefined, (event) => live.push(event));
+      t.after(() => feed.stop());
+      // Knock the reader's connection out: it reads again only after reconnecting, so the
+      // events below are still unread when delivered() is called.
+      const admin = new Redis(redis.url);
+      t.after(() => admin.disconnect());
+      const readerId = await waitUntil(async () => {
+        const list = (await admin.client('LIST')) as string;
+        return list
+          .split('\n')
+          .find((line) => line.includes('name=mcp-gateway:reader') && /\bflags=\S*b/.test(line))
+          ?.match(/\bid=(\d+)/)?.[1];
+      }, 'the reader to block in XREAD');
+      await admin.client('KILL', 'ID', readerId);
+      for (let n = 1; n <= 50; n++) await store.commit(job, progress(n));
+      const done = (await store.commit(
+        { ...job, status: 'cancelled' },
+        { type: 'done', data: '{}' },
+      ))!;
+      await store.commit(alone, progress(1));
+      await store.delivered([job.id, alone.id]);
+      assert.equal(live.length, 51);
+      assert.equal(live.at(-1)!.id, done.id);
+      // Nobody here follows `alone`, and an unknown job holds nothing: nothing to wait for.
+      await store.delivered([alone.id, 'j_unknown']);
+    });
+
     test('a finished job, its events and its idempotency key expire; the index forgets it', async (t) => {
       const store = await openStore({ retentionMs: 300, leaseRenewMs: 100 });
       t.after(() => store.close());

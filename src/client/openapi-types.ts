@@ -291,6 +291,100 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Prometheus metrics
+     * @description The gateway's metrics in the Prometheus text format (`version=0.0.4`): jobs started and finished, job durations, open streams, events delivered, slow subscribers disconnected, upstream states, and the process's own. Never authenticated: scrapers carry no API key. Counts are per process.
+     */
+    get: operations['metrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This document, as JSON */
+    get: operations['openapiJson'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/openapi.yaml': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This document */
+    get: operations['openapiYaml'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/docs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * API reference page
+     * @description This document in Swagger UI. Its scripts, styles and copies of this document are served under `/docs/` by the gateway itself: the page needs no network beyond the gateway.
+     */
+    get: operations['apiReference'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Dashboard
+     * @description A browser page to start jobs and watch their events; it calls `/v1` with the API key the user enters and holds no data itself. Its script and styles are `/dashboard/dashboard.js` and `/dashboard/dashboard.css`. `npm run build` builds it.
+     */
+    get: operations['dashboard'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -566,7 +660,7 @@ export interface components {
        *     | `TOO_MANY_JOBS` | 503 | The store holds `MAX_JOBS` jobs and none has finished (`Retry-After: 5`). |
        *     | `UPSTREAM_UNAVAILABLE` | 503 | The upstream cannot be reached (`Retry-After: 5`). |
        *     | `SHUTTING_DOWN` | 503 | The gateway is shutting down and takes no new jobs. |
-       *     | `STORE_UNAVAILABLE` | 503 | The job store cannot be reached. Reserved for `STORE=redis`; the memory store never returns it. |
+       *     | `STORE_UNAVAILABLE` | 503 | The job store cannot be reached (`Retry-After: 2`). Only with `STORE=redis`; the memory store never returns it. |
        *     | `INTERNAL_ERROR` | 500 | An unexpected failure; see the gateway log. |
        * @enum {string}
        */
@@ -832,6 +926,16 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /** @description `STORE_UNAVAILABLE` (`STORE=redis` only): the job store cannot be reached (`Retry-After: 2`). The memory store never answers it. */
+    StoreUnavailable: {
+      headers: {
+        'Retry-After': components['headers']['RetryAfter'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
   };
   parameters: {
     /** @description A job id. Any string is accepted; one that is not a job id the caller can see is `404 JOB_NOT_FOUND`. */
@@ -847,12 +951,13 @@ export interface components {
   headers: {
     /** @description The job's URL, `/v1/jobs/{id}`. */
     Location: string;
-    /** @description Seconds to wait before retrying: `5` for `UPSTREAM_UNAVAILABLE`, `TOO_MANY_JOBS` and `TOO_MANY_QUEUED_JOBS`; until the rate window ends for `RATE_LIMITED`; absent for `SHUTTING_DOWN`. */
+    /** @description Seconds to wait before retrying: `5` for `UPSTREAM_UNAVAILABLE`, `TOO_MANY_JOBS` and `TOO_MANY_QUEUED_JOBS`; `2` for `STORE_UNAVAILABLE`; until the rate window ends for `RATE_LIMITED`; absent for `SHUTTING_DOWN`. */
     RetryAfter: number;
     /** @description The request's id (the client's `X-Request-Id` if valid, else a UUID); also in the gateway's log line. */
     XRequestId: string;
-    /** @description `Bearer`, or `Bearer error="invalid_token"` for an unknown secret. */
-    WWWAuthenticate: string;
+    /** @description `Bearer` when no bearer token was sent; `Bearer error="invalid_token"` for an unknown secret, or an invalid or expired stream token; `Bearer error="insufficient_scope"` for a stream token that does not grant the stream asked for. */
+    WWWAuthenticate:
+      'Bearer' | 'Bearer error="invalid_token"' | 'Bearer error="insufficient_scope"';
   };
   pathItems: never;
 }
@@ -889,6 +994,7 @@ export interface operations {
       400: components['responses']['InvalidRequest'];
       401: components['responses']['Unauthorized'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   startJob: {
@@ -1003,7 +1109,7 @@ export interface operations {
         };
       };
       500: components['responses']['InternalError'];
-      /** @description `UPSTREAM_UNAVAILABLE` (the upstream cannot be reached; `Retry-After: 5`), `TOO_MANY_JOBS` (the store holds `MAX_JOBS` jobs and none has finished; `Retry-After: 5`) or `SHUTTING_DOWN` (the gateway is stopping). */
+      /** @description `UPSTREAM_UNAVAILABLE` (the upstream cannot be reached; `Retry-After: 5`), `TOO_MANY_JOBS` (the store holds `MAX_JOBS` jobs and none has finished; `Retry-After: 5`), `SHUTTING_DOWN` (the gateway is stopping) or `STORE_UNAVAILABLE` (`STORE=redis` only: the job store cannot be reached; `Retry-After: 2`). */
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter'];
@@ -1041,6 +1147,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['JobNotFound'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   deleteJob: {
@@ -1087,6 +1194,7 @@ export interface operations {
       413: components['responses']['BodyTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   cancelJob: {
@@ -1135,6 +1243,7 @@ export interface operations {
       413: components['responses']['BodyTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   streamJobEvents: {
@@ -1213,6 +1322,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['JobNotFound'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   streamManyJobEvents: {
@@ -1285,6 +1395,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['JobNotFound'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   createStreamToken: {
@@ -1355,6 +1466,7 @@ export interface operations {
       413: components['responses']['BodyTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
     };
   };
   listServers: {
@@ -1422,6 +1534,132 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  metrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The metrics. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+    };
+  };
+  openapiJson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description openapi.yaml as JSON. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': Record<string, unknown>;
+        };
+      };
+    };
+  };
+  openapiYaml: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description openapi.yaml as committed. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/yaml': string;
+        };
+      };
+    };
+  };
+  apiReference: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+    };
+  };
+  dashboard: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page. */
+      200: {
+        headers: {
+          /** @description Changes when the page does. */
+          ETag: string;
+          /** @description Always `no-cache` (revalidate with `If-None-Match`). */
+          'Cache-Control': 'no-cache';
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description `If-None-Match` names the current `ETag`. Empty body. */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `ROUTE_NOT_FOUND`: the dashboard is not built (`npm run build`). */
+      404: {
+        headers: {
           [name: string]: unknown;
         };
         content: {

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError } from 'fastify';
 import { PROBLEMS, type ProblemCode } from '../errors.js';
+import { JSON_CSP } from './security-headers.js';
 
 /** The statuses Node's HTTP parser leads to, by its error code. */
 function codeFor(error: ConnectionError): ProblemCode {
@@ -19,7 +21,9 @@ const DETAILS: Partial<Record<ProblemCode, string>> = {
 /**
  * Fastify's `clientErrorHandler`: a request Node's parser refuses (a bad header character, too
  * large headers, a garbled request line, too slow) is answered with a problem document like
- * every other error, instead of Fastify's plain JSON, and the connection is closed.
+ * every other error, instead of Fastify's plain JSON, and the connection is closed. It carries
+ * the headers every answer does (openapi.yaml, "Common headers"); its X-Request-Id is a fresh
+ * UUID, since the request's own cannot be trusted to have been read.
  */
 export function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -44,7 +48,10 @@ export function clientErrorHandler(error: ConnectionError, socket: Socket): void
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
         'Content-Type: application/problem+json\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${randomUUID()}\r\n` +
         'X-Content-Type-Options: nosniff\r\n' +
+        'Referrer-Policy: no-referrer\r\n' +
+        `Content-Security-Policy: ${JSON_CSP}\r\n` +
         'Cache-Control: no-store\r\n' +
         'Connection: close\r\n\r\n' +
         body,

@@ -1,9 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { GatewayError, PROBLEMS, type ProblemCode } from '../errors.js';
+import { setSecurityHeaders } from './security-headers.js';
 
-/** Sends an RFC 9457 problem document for a GatewayError. */
+/**
+ * Sends an RFC 9457 problem document for a GatewayError, with the security headers of a JSON
+ * answer: a problem sent before routing (Fastify's `frameworkErrors`) runs no hook that would.
+ */
 export function sendProblem(reply: FastifyReply, error: GatewayError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  setSecurityHeaders(reply, true);
   return reply
     .code(error.status)
     .type('application/problem+json')

@@ -1,29 +1,41 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /** A JSON answer is data, never a document: it may load nothing and be framed nowhere. */
-const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /**
- * Security headers. Every response that goes through `onSend`: `X-Content-Type-Options: nosniff`
- * and `Referrer-Policy: no-referrer`. JSON (problems included): a CSP that allows nothing, and
- * under /v1 `Cache-Control: no-store` (jobs, results and tokens must not sit in caches).
- *
- * /docs keeps the CSP @fastify/swagger-ui sets for its page. Event streams skip `onSend`
- * (@fastify/sse, PITFALLS.md) and keep their own headers.
+ * Sets the security headers of `reply`: on every response `X-Content-Type-Options: nosniff` and
+ * `Referrer-Policy: no-referrer`; on a JSON one (`json`) also a CSP that allows nothing (except
+ * under /docs, which keeps the CSP @fastify/swagger-ui sets for its page) and, under /v1,
+ * `Cache-Control: no-store` (jobs, results and tokens must not sit in caches).
+ */
+export function setSecurityHeaders(reply: FastifyReply, json: boolean): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  if (!json) return;
+  const path = reply.request.url.split('?')[0]!;
+  if (path !== '/docs' && !path.startsWith('/docs/')) {
+    reply.header('content-security-policy', JSON_CSP);
+  }
+  if (path.startsWith('/v1/') || path === '/v1') reply.header('cache-control', 'no-store');
+}
+
+/**
+ * Security headers (see `setSecurityHeaders`). Those of every response are set when the request
+ * arrives, because event streams skip `onSend` (@fastify/sse, PITFALLS.md) and send the headers
+ * set so far; those of JSON answers (problems included) in `onSend`, once the type is known.
+ * Problems sent before routing (a path that is not valid percent-encoding) run neither hook:
+ * `sendProblem` sets them itself.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+  app.addHook('onRequest', async (_request, reply) => {
+    setSecurityHeaders(reply, false);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type !== 'string' || !JSON_TYPE.test(type)) return payload;
-    const path = request.url.split('?')[0]!;
-    if (path !== '/docs' && !path.startsWith('/docs/')) {
-      reply.header('content-security-policy', JSON_CSP);
-    }
-    if (path.startsWith('/v1/') || path === '/v1') reply.header('cache-control', 'no-store');
+    setSecurityHeaders(reply, typeof type === 'string' && JSON_TYPE.test(type));
     return payload;
   });
 }

@@ -93,6 +93,10 @@ export async function buildApp(
     },
     // Requests Node's parser refuses get a problem document too.
     clientErrorHandler,
+    // While it closes, the gateway keeps answering on open connections as documented (reads,
+    // 503 SHUTTING_DOWN for new jobs, /readyz not-ready, streams that end at once) instead of
+    // Fastify's plain-JSON 503.
+    return503OnClosing: false,
     // Types stay types: a number where a string belongs is a 400, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   }) as unknown as FastifyInstance;

@@ -95,6 +95,9 @@ export async function serveEventStream(
   frames += subscription.replay(feeds);
   feeds = [];
   subscription.attach(stream, frames);
+  // Opened while the gateway shuts down: the client has its snapshot and history, and resumes
+  // elsewhere (or after the restart) from there.
+  if (deps.streams.ended) stream.end('shutdown');
 }
 
 /**

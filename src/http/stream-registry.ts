@@ -13,6 +13,7 @@ export class StreamRegistry {
   readonly tickMs: number;
   readonly #streams = new Set<SseStream>();
   #timer: NodeJS.Timeout | undefined;
+  #ended = false;
   /** The time of the last tick; streams stamp their writes with it (no clock read per write). */
   #now = Date.now();
 
@@ -50,8 +51,17 @@ export class StreamRegistry {
     this.#timer = undefined;
   }
 
-  /** Ends every open stream; clients reconnect (to another replica, or after a restart). */
+  /** Whether `endAll` was called: a stream opened since ends as soon as it has opened. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Ends every open stream, and every stream opened from now on once it has sent its opening
+   * frames: clients reconnect (to another replica, or after a restart) and resume.
+   */
   endAll(): void {
+    this.#ended = true;
     for (const stream of [...this.#streams]) stream.end('shutdown');
   }
 

@@ -1328,7 +1328,7 @@ export interface operations {
   streamManyJobEvents: {
     parameters: {
       query: {
-        /** @description A job to follow; repeat for each job (1 to 50 distinct ids). */
+        /** @description A job to follow; repeat for each job (1 to 50 distinct ids; a repeated id counts once, more than 50 distinct ids is `400 INVALID_REQUEST`). */
         job: string[];
         /** @description A stream token from a job's `links.events` or from `POST /v1/stream-tokens` (only issued when API keys are configured). Without an `Authorization` header it authenticates this request as the key that got the token, for the streams of the jobs it names only (on `/v1/events`, only when every `job` is one the token grants). An expired, tampered or foreign token, or one for other jobs, is `401 UNAUTHORIZED`; an `Authorization` header, when present, wins. The gateway never logs it. */
         token?: components['parameters']['StreamToken'];

@@ -109,6 +109,14 @@ test('a job the caller cannot see makes the whole request 404; no job is 400', a
     .get(`/v1/events?${Array.from({ length: 51 }, (_v, i) => `job=${i}`).join('&')}`)
     .set(alice);
   assert.equal(many.status, 400);
+  assert.match(many.body.detail, /at most 50 jobs/);
+  // Repeated ids count once: sixty times the same job is one job.
+  const repeated = await openSse(
+    `${gw.url}/v1/events?${Array.from({ length: 60 }, () => `job=${job.id}`).join('&')}`,
+    alice,
+  );
+  await repeated.ended;
+  assert.equal(parsed(repeated.events).filter((e) => e.event === 'done').length, 1);
   const mine = await openSse(`${gw.url}/v1/events?job=${job.id}`, alice);
   await mine.ended;
   assert.equal(parsed(mine.events).at(-1)!.data.jobId, job.id);

@@ -50,7 +50,8 @@ export function registerMultiJobEventsRoute(
             job: {
               anyOf: [
                 { type: 'string' },
-                { type: 'array', items: { type: 'string' }, maxItems: MAX_JOBS_PER_STREAM },
+                // Repeated ids count once: the handler bounds the distinct ones.
+                { type: 'array', items: { type: 'string' } },
               ],
             },
           },

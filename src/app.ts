@@ -204,7 +204,7 @@ export async function buildApp(
     if (store.delivered && ended.length > 0) {
       await settledWithin(store.delivered(ended), Math.min(2000, config.shutdownGraceMs / 4));
     }
-    streams.endAll();
+    streams.shutdown();
   });
   app.addHook('onClose', async () => {
     await pool.close();

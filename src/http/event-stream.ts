@@ -97,7 +97,7 @@ export async function serveEventStream(
   subscription.attach(stream, frames);
   // Opened while the gateway shuts down: the client has its snapshot and history, and resumes
   // elsewhere (or after the restart) from there.
-  if (deps.streams.ended) stream.end('shutdown');
+  if (deps.streams.shuttingDown) stream.end('shutdown');
 }
 
 /**

@@ -13,7 +13,7 @@ export class StreamRegistry {
   readonly tickMs: number;
   readonly #streams = new Set<SseStream>();
   #timer: NodeJS.Timeout | undefined;
-  #ended = false;
+  #shuttingDown = false;
   /** The time of the last tick; streams stamp their writes with it (no clock read per write). */
   #now = Date.now();
 
@@ -51,18 +51,20 @@ export class StreamRegistry {
     this.#timer = undefined;
   }
 
-  /** Whether `endAll` was called: a stream opened since ends as soon as it has opened. */
-  get ended(): boolean {
-    return this.#ended;
+  /** Whether `shutdown` was called: a stream opened since ends as soon as it has opened. */
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
   }
 
-  /**
-   * Ends every open stream, and every stream opened from now on once it has sent its opening
-   * frames: clients reconnect (to another replica, or after a restart) and resume.
-   */
+  /** Ends every open stream; clients reconnect (to another replica, or after a restart). */
   endAll(): void {
-    this.#ended = true;
     for (const stream of [...this.#streams]) stream.end('shutdown');
+  }
+
+  /** Ends every open stream, and from now on every stream once it has sent its opening frames. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    this.endAll();
   }
 
   #tick(): void {

@@ -102,7 +102,7 @@ test(
     };
     const connections = [await held('read'), await held('ready'), await held('stream')];
     const closing = b.close();
-    await waitUntil(() => b.app.gateway.streams.ended, 'B to end its streams');
+    await waitUntil(() => b.app.gateway.streams.shuttingDown, 'B to end its streams');
     const [[post, read], [, ready], [, stream]] = await Promise.all([
       connections[0]!.finish(`/v1/jobs/${job.id}`),
       connections[1]!.finish('/readyz'),

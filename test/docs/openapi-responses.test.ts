@@ -18,7 +18,9 @@ import request from 'supertest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { ROOT, fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { OpenApiDocument, type Exchange, type Verdict } from '../helpers/openapi-validator.js';
+import { holdRequest, parseResponses, rawExchange } from '../helpers/raw-http.js';
 import { redisForTests, startPrivateRedis } from '../helpers/redis.js';
+import { registeredRoutes } from '../helpers/routes.js';
 import { openSse } from '../helpers/sse-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -242,34 +244,12 @@ const api = (gw: TestGateway, t: TestContext, auth: Record<string, string> = {})
   new Api(gw.url, t.fullName ?? t.name, auth);
 
 /** Sends bytes on a fresh connection; resolves with everything the server sent back. */
-function rawExchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-    socket.end(Buffer.from(bytes, 'latin1'));
-  });
-}
-
-/** An HTTP/1.1 answer read off a socket (Content-Length bodies only). */
+/** The one HTTP/1.1 answer read off a socket, as an exchange to verify. */
 function parseRawResponse(method: string, url: string, text: string): Exchange {
-  const split = text.indexOf('\r\n\r\n');
-  assert.ok(split > 0, `not an HTTP answer: ${JSON.stringify(text.slice(0, 200))}`);
-  const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
-  const status = /^HTTP\/1\.1 (\d{3}) /.exec(statusLine!);
-  assert.ok(status, `status line: ${statusLine}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  assert.equal(headers['transfer-encoding'], undefined, 'a Content-Length body');
-  const body = text.slice(split + 4);
-  assert.equal(Buffer.byteLength(body, 'latin1'), Number(headers['content-length'] ?? 0));
-  return { method, url, status: Number(status[1]), headers, body };
+  const [response, ...more] = parseResponses(text);
+  assert.equal(more.length, 0, 'one answer');
+  assert.equal(response!.headers['transfer-encoding'], undefined, 'a Content-Length body');
+  return { method, url, ...response! };
 }
 
 /**
@@ -286,30 +266,6 @@ const UNDOCUMENTED: Record<string, string> = {
   'GET /dashboard/{file}': "the dashboard page's script and styles (and their source maps)",
   'OPTIONS *': 'CORS preflights (info.description, "Browsers"): the CORS protocol, not the API',
 };
-
-/**
- * The app's routes, read from `printRoutes({ commonPrefix: false })` as test/docs/openapi.test.ts
- * does: one line per path node, `├── /segment (GET, HEAD)`, four columns deeper per level.
- */
-function registeredRoutes(app: TestGateway['app']): { method: string; url: string }[] {
-  const stack: string[] = [];
-  const routes: { method: string; url: string }[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?\s*$/.exec(line);
-    if (!match) {
-      assert.equal(line.trim(), '', `unexpected printRoutes line: ${JSON.stringify(line)}`);
-      continue;
-    }
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    const url = (stack[depth - 1] ?? '') + match[2]!;
-    stack[depth] = url;
-    for (const method of (match[3] ?? '').split(',')) {
-      if (method.trim()) routes.push({ method: method.trim(), url });
-    }
-  }
-  return routes;
-}
 
 /** Concrete URLs for the path templates (`{id}` → a real job, `{name}` → the fixture). */
 function fill(template: string, id: string): string {
@@ -736,39 +692,17 @@ test('shutting down: a job asked for while the gateway stops is 503 SHUTTING_DOW
   const gw = await startGateway(t);
   const a = api(gw, t);
   const running = await a.start(longCall);
-  const port = Number(new URL(gw.url).port);
-  const requestId = 'openapi-check.shutdown';
   // The request's head reaches its route before close() begins; its body arrives after.
-  const routed = new Promise<void>((resolve) => {
-    gw.app.server.on('request', (req) => {
-      if (req.headers['x-request-id'] === requestId) resolve();
-    });
-  });
-  const body = JSON.stringify(echo);
-  const socket = net.connect(port, '127.0.0.1');
-  t.after(() => socket.destroy());
-  let received = '';
-  socket.setEncoding('latin1');
-  socket.on('data', (chunk: string) => (received += chunk));
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  socket.write(
-    'POST /v1/jobs HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n' +
-      `X-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-      body.slice(0, 5),
-  );
-  await routed;
+  const held = await holdRequest(t, gw, '/v1/jobs', JSON.stringify(echo), 'openapi-check.shutdown');
   const closing = gw.close();
   // Shutdown has begun once it has cancelled the running job.
   await waitUntil(
     async () => (await gw.app.gateway.store.get(running.id))?.status === 'cancelled',
     'shutdown to cancel the running job',
   );
-  socket.end(body.slice(5));
-  await closed;
-  a.verify(parseRawResponse('POST', '/v1/jobs', received), {
-    status: 503,
-    code: 'SHUTTING_DOWN',
-  });
+  const [answer, ...more] = await held.finish();
+  assert.equal(more.length, 0);
+  a.verify({ method: 'POST', url: '/v1/jobs', ...answer! }, { status: 503, code: 'SHUTTING_DOWN' });
   await closing;
 });
 

@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { HTTPMethods } from 'fastify';
 import { parse } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { JOB_ERRORS, PROBLEMS } from '../../src/errors.js';
+import { registeredRoutes } from '../helpers/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -44,32 +45,6 @@ function documentedRoutes(): { method: HTTPMethods; url: string; key: string }[]
       if (item[method] === undefined) continue;
       const upper = method.toUpperCase() as HTTPMethods;
       routes.push({ method: upper, url, key: `${upper} ${url}` });
-    }
-  }
-  return routes;
-}
-
-/**
- * The app's routes, read from `printRoutes({ commonPrefix: false })`: one line per path node,
- * `├── /segment (GET, HEAD)`, nested four columns deeper per level.
- */
-function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  const tree = app.printRoutes({ commonPrefix: false });
-  const stack: string[] = [];
-  const routes: { method: string; url: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?\s*$/.exec(line);
-    if (!match) {
-      assert.equal(line.trim(), '', `unexpected printRoutes line: ${JSON.stringify(line)}`);
-      continue;
-    }
-    const depth = match[1]!.length / 4;
-    assert.ok(Number.isInteger(depth), `unexpected indentation: ${JSON.stringify(line)}`);
-    stack.length = depth;
-    const url = (stack[depth - 1] ?? '') + match[2]!;
-    stack[depth] = url;
-    for (const method of (match[3] ?? '').split(',')) {
-      if (method.trim()) routes.push({ method: method.trim(), url });
     }
   }
   return routes;

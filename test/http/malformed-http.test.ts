@@ -3,21 +3,9 @@
  * JSON), then the connection is closed; nothing follows a response that was already sent.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import { startGateway } from '../helpers/gateway.js';
-
-function raw(port: number, request: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-    socket.end(request);
-  });
-}
+import { rawExchange } from '../helpers/raw-http.js';
 
 test('malformed HTTP gets a problem document and a closed connection', async (t) => {
   const gw = await startGateway(t);
@@ -39,7 +27,7 @@ test('malformed HTTP gets a problem document and a closed connection', async (t)
     ],
   ];
   for (const [what, request, status, code] of cases) {
-    const answer = await raw(port, Buffer.from(request, 'latin1'));
+    const answer = await rawExchange(port, Buffer.from(request, 'latin1'));
     const [head, body] = answer.split('\r\n\r\n');
     assert.match(head!, new RegExp(`^HTTP/1.1 ${status} `), what);
     assert.match(head!, /\r\nContent-Type: application\/problem\+json\r\n/i, what);
@@ -49,11 +37,14 @@ test('malformed HTTP gets a problem document and a closed connection', async (t)
     assert.equal(problem.code, code, what);
   }
   // A HEAD whose headers are too large gets the status without a body.
-  const head = await raw(port, `HEAD /v1/servers HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  const head = await rawExchange(
+    port,
+    `HEAD /v1/servers HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  );
   assert.match(head, /^HTTP\/1.1 431 /);
   assert.ok(head.endsWith('\r\n\r\n'), 'no body after the head');
   // An answer sent before the body was read is the only answer on the wire.
-  const early = await raw(
+  const early = await rawExchange(
     port,
     'POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot-chunked',
   );

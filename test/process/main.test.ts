@@ -30,6 +30,21 @@ async function startMain(
   return { child, url, logs };
 }
 
+/** Starts a demo job that runs until it is cancelled; resolves with its id. */
+async function startWaitingJob(url: string): Promise<string> {
+  const post = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      server: 'demo',
+      tool: 'wait_for_cancel',
+      arguments: { intervalMs: 50 },
+    }),
+  });
+  assert.equal(post.status, 202);
+  return ((await post.json()) as { id: string }).id;
+}
+
 test('SIGTERM ends streams and running jobs, closes upstreams and exits 0', async (t) => {
   const { child, url, logs } = await startMain({ SHUTDOWN_GRACE_MS: '20000' });
   t.after(() => {
@@ -43,17 +58,7 @@ test('SIGTERM ends streams and running jobs, closes upstreams and exits 0', asyn
   assert.deepEqual(startup.upstreams, ['demo (stdio)']);
   assert.equal(startup.auth, 'off');
 
-  const post = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      server: 'demo',
-      tool: 'wait_for_cancel',
-      arguments: { intervalMs: 50 },
-    }),
-  });
-  assert.equal(post.status, 202);
-  const job = (await post.json()) as { id: string };
+  const job = { id: await startWaitingJob(url) };
   const stream = await openSse(`${url}/v1/jobs/${job.id}/events`);
   await stream.waitFor((events) => events.some((e) => e.event === 'progress'), 'progress');
 
@@ -94,19 +99,7 @@ test(
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const post = await fetch(`${url}/v1/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          server: 'demo',
-          tool: 'wait_for_cancel',
-          arguments: { intervalMs: 50 },
-        }),
-      });
-      assert.equal(post.status, 202);
-      ids.push(((await post.json()) as { id: string }).id);
-    }
+    for (let i = 0; i < 3; i++) ids.push(await startWaitingJob(url));
     const streams = await Promise.all([
       ...ids.map((id) => openSse(`${url}/v1/jobs/${id}/events`)),
       openSse(`${url}/v1/events?${ids.map((id) => `job=${id}`).join('&')}`),

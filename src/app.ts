@@ -129,6 +129,9 @@ export async function buildApp(
   const metrics = new GatewayMetrics({
     openStreams: () => streams.size,
     upstreams: () => pool.statuses(),
+    // Read at scrape time, once `jobs` below exists.
+    runningJobs: (): number => jobs.activeCount,
+    queuedJobs: (): number => jobs.queuedCount,
   });
   const access = new AccessPolicy(config.apiKeys);
   const jobs = new JobService({
@@ -165,11 +168,13 @@ export async function buildApp(
   const startJobConfig = await registerJobRateLimit(app, config.limits.jobsPerMinute);
   warnWhenOpen(app, config);
   app.addHook('onResponse', async (request, reply) => {
+    if (reply.problemCode) metrics.problemSent(reply.problemCode);
     request.log.info(
       {
         method: request.method,
         url: redactUrl(request.url),
         statusCode: reply.statusCode,
+        code: reply.problemCode ?? undefined,
         durationMs: Math.round(reply.elapsedTime),
         owner: request.owner ?? undefined,
       },

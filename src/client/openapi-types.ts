@@ -300,7 +300,7 @@ export interface paths {
     };
     /**
      * Prometheus metrics
-     * @description The gateway's metrics in the Prometheus text format (`version=0.0.4`): jobs started and finished, job durations, open streams, events delivered, slow subscribers disconnected, upstream states, and the process's own. Never authenticated: scrapers carry no API key. Counts are per process.
+     * @description The gateway's metrics in the Prometheus text format (`version=0.0.4`): jobs started and finished, job durations, jobs running and queued, problem answers by code, open streams, events delivered, slow subscribers disconnected, upstream states and reconnects, store errors, and the process's own (the README lists them). Never authenticated: scrapers carry no API key. Counts are per process.
      */
     get: operations['metrics'];
     put?: never;

@@ -2,6 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { GatewayError, PROBLEMS, type ProblemCode } from '../errors.js';
 import { setSecurityHeaders } from './security-headers.js';
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The code of the problem this reply sent, if it sent one (for the request log and metrics). */
+    problemCode: ProblemCode | null;
+  }
+}
+
 /**
  * Sends an RFC 9457 problem document for a GatewayError, with the security headers of a JSON
  * answer: a problem sent before routing (Fastify's `frameworkErrors`) runs no hook that would.
@@ -9,6 +16,7 @@ import { setSecurityHeaders } from './security-headers.js';
 export function sendProblem(reply: FastifyReply, error: GatewayError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   setSecurityHeaders(reply, true);
+  reply.problemCode = error.code;
   return reply
     .code(error.status)
     .type('application/problem+json')
@@ -57,6 +65,7 @@ export function toGatewayError(error: FastifyError): GatewayError {
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
+  app.decorateReply('problemCode', null);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A body sent to a route that does not exist is not worth judging: the route is the problem
     // (Fastify parses it before the not-found handler runs). OPTIONS only serves CORS preflights.

@@ -14,6 +14,8 @@ const UPSTREAM_STATES: readonly UpstreamState[] = [
 export interface MetricSources {
   openStreams(): number;
   upstreams(): UpstreamStatus[];
+  runningJobs(): number;
+  queuedJobs(): number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class GatewayMetrics {
   #delivered = 0;
   readonly #slowSubscribers: Counter;
   readonly #storeErrors: Counter<'operation'>;
+  readonly #problems: Counter<'code'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -73,6 +76,28 @@ export class GatewayMetrics {
       labelNames: ['operation'],
       registers,
     });
+    this.#problems = new Counter({
+      name: 'gateway_http_problems_total',
+      help: 'Problem (error) answers sent, by problem code (RATE_LIMITED, UPSTREAM_UNAVAILABLE, ...)',
+      labelNames: ['code'],
+      registers,
+    });
+    new Gauge({
+      name: 'gateway_jobs_running',
+      help: 'Jobs this process runs now',
+      registers,
+      collect() {
+        this.set(sources.runningJobs());
+      },
+    });
+    new Gauge({
+      name: 'gateway_jobs_queued',
+      help: 'Jobs waiting in this process for a place (MAX_RUNNING_JOBS_PER_KEY / _PER_UPSTREAM)',
+      registers,
+      collect() {
+        this.set(sources.queuedJobs());
+      },
+    });
     new Gauge({
       name: 'gateway_sse_open_streams',
       help: 'SSE responses open now',
@@ -106,6 +131,10 @@ export class GatewayMetrics {
         }
       },
     });
+  }
+
+  problemSent(code: string): void {
+    this.#problems.inc({ code });
   }
 
   jobStarted(record: JobRecord): void {

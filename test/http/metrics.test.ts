@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startGateway } from '../helpers/gateway.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** The value of one sample in Prometheus text format, or undefined when absent. */
 function sample(
@@ -90,4 +91,34 @@ test('/metrics counts jobs, durations, streams, deliveries and upstream states a
     1,
   );
   assert.equal(sample(after, 'gateway_sse_open_streams'), 0);
+});
+
+test('/metrics counts running and queued jobs and problem answers by code', async (t) => {
+  const gw = await startGateway(t, {
+    env: { MAX_RUNNING_JOBS_PER_UPSTREAM: '1', RATE_LIMIT_JOBS_PER_MINUTE: '3' },
+  });
+  const scrape = async () => (await gw.http.get('/metrics').expect(200)).text;
+  const before = await scrape();
+  assert.equal(sample(before, 'gateway_jobs_running'), 0);
+  assert.equal(sample(before, 'gateway_jobs_queued'), 0);
+  assert.equal(sample(before, 'gateway_http_problems_total', { code: 'JOB_NOT_FOUND' }), undefined);
+
+  const running = await gw.startJob({ server: 'fixture', tool: 'honour_cancel' });
+  const queued = await gw.startJob({ server: 'fixture', tool: 'echo' });
+  assert.equal(queued.status, 'queued');
+  await gw.http.get('/v1/jobs/j_missing').expect(404);
+  await gw.http.get('/v1/jobs/j_missing').expect(404);
+  await gw.http.post('/v1/jobs').send({ server: 'fixture', tool: 'echo' }); // the third of 3
+  await gw.http.post('/v1/jobs').send({ server: 'fixture', tool: 'echo' }).expect(429);
+  const during = await scrape();
+  assert.equal(sample(during, 'gateway_jobs_running'), 1);
+  assert.equal(sample(during, 'gateway_jobs_queued'), 2);
+  assert.equal(sample(during, 'gateway_http_problems_total', { code: 'JOB_NOT_FOUND' }), 2);
+  assert.equal(sample(during, 'gateway_http_problems_total', { code: 'RATE_LIMITED' }), 1);
+
+  await gw.http.post(`/v1/jobs/${running.id}/cancel`).expect(202);
+  await waitUntil(
+    async () => sample(await scrape(), 'gateway_jobs_queued') === 0,
+    'the queued jobs to run',
+  );
 });

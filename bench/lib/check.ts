@@ -87,8 +87,8 @@ export class StreamCheck {
   }
 }
 
-/** Sums the figures of many subscribers. */
-export function totals(all: readonly StreamFigures[]): {
+/** What `totals` adds up over many subscribers. */
+export interface StreamTotals {
   subscribers: number;
   missing: number;
   outOfOrder: number;
@@ -97,7 +97,10 @@ export function totals(all: readonly StreamFigures[]): {
   withoutSnapshot: number;
   withoutDone: number;
   notSucceeded: number;
-} {
+}
+
+/** Sums the figures of many subscribers. */
+export function totals(all: readonly StreamFigures[]): StreamTotals {
   const sum = {
     subscribers: all.length,
     missing: 0,

@@ -5,31 +5,9 @@
  * (CI=true), where it is an error.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { unreachable } from '../../test/helpers/redis.js';
 
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Why `url` cannot be used, or undefined when Redis answers PING there. */
-async function unreachable(url: string): Promise<string | undefined> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-  });
-  let cause: string | undefined;
-  client.on('error', (error: Error) => (cause ??= error.message));
-  try {
-    await client.connect();
-    await client.ping();
-    return undefined;
-  } catch (error) {
-    return cause ?? (error as Error).message;
-  } finally {
-    client.disconnect();
-  }
-}
 
 /**
  * `skip` is false when Redis answers at `url`, else the reason to skip the scenario. Under CI
@@ -50,32 +28,5 @@ export function uniqueBenchPrefix(name: string): string {
   return `mpg-bench:${name}:${process.pid}:${randomUUID().slice(0, 8)}:`;
 }
 
-/**
- * Visits every key under `prefix` (prefixes are plain: letters, digits, ':', '-', '_', '.'),
- * unlinking them when `remove` is set; returns how many there were.
- */
-async function scanKeys(url: string, prefix: string, remove: boolean): Promise<number> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  let found = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      found += keys.length;
-      if (remove && keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-  return found;
-}
-
-/** Deletes every key under `prefix`; returns how many there were. */
-export const deleteKeys = (url: string, prefix: string): Promise<number> =>
-  scanKeys(url, prefix, true);
-
-/** How many keys are under `prefix`. */
-export const countKeys = (url: string, prefix: string): Promise<number> =>
-  scanKeys(url, prefix, false);
+// The tests' own helpers: the same reachability check and key clean-up.
+export { countKeys, deleteKeys } from '../../test/helpers/redis.js';

@@ -1,18 +1,11 @@
 /** The runner's handle on one or more subscriber processes (bench/children/swarm.ts). */
+import type { StreamTotals } from './check.js';
 import { startWorker, type Worker } from './processes.js';
 import { check, type Check } from './report.js';
 import type { Summary } from './stats.js';
 
-export interface SwarmTotals {
-  subscribers: number;
-  missing: number;
-  outOfOrder: number;
-  missingIds: number;
-  afterDone: number;
-  withoutSnapshot: number;
-  withoutDone: number;
-  notSucceeded: number;
-}
+/** The subscribers' figures summed over every swarm process. */
+export type SwarmTotals = StreamTotals;
 
 export interface SwarmOpened {
   ready: number;

@@ -6,7 +6,6 @@
  * bundle and the gateways share one origin (the gateway has no CORS). Without a usable Chromium
  * the suite is skipped, except under CI=true, where that is a failure.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,38 +13,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { ROOT } from '../helpers/gateway.js';
 import type { BrowserSettings } from './browser-entry.js';
 import { checks } from './checks.js';
 import { API_KEY, startClientGateways, type ClientGateways } from './harness.js';
 import { scenarios, type ScenarioName } from './scenarios.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-async function launch(): Promise<{ browser?: Browser; reason?: string }> {
-  if (!existsSync(CHROMIUM)) return { reason: `no Chromium at ${CHROMIUM}` };
-  try {
-    return { browser: await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) };
-  } catch (error) {
-    return { reason: `Chromium at ${CHROMIUM} does not start: ${(error as Error).message}` };
-  }
-}
-
-const launched = await launch();
-if (!launched.browser && process.env.CI === 'true') {
-  throw new Error(`CI=true needs Chromium for the client's browser tests: ${launched.reason}`);
-}
+const launched = await launchChromium("the client's browser tests");
 
 /** Serves the page and the bundle, and proxies /gw/<name>/... to the gateway of that name. */
 function startProxy(

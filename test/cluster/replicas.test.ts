@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { newJobId, type JobRecord } from '../../src/jobs/job.js';
+import { newJobId } from '../../src/jobs/job.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { JobStore } from '../../src/store/types.js';
 import { ROOT, startGateway } from '../helpers/gateway.js';
+import { jobRecord } from '../store/contract.js';
 import { deleteKeys, redisForTests, uniquePrefix } from '../helpers/redis.js';
 import { openSse, parsed, type SseConnection, type SseEvent } from '../helpers/sse-client.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -246,21 +247,14 @@ if (redis.skip) {
         logger: pino({ level: 'silent' }),
       });
       t.after(() => writer.close());
-      const record: JobRecord = {
+      const record = jobRecord({
         id: newJobId(),
-        owner: null,
         server: 'fixture',
         tool: 'manual',
         status: 'running',
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        progress: null,
-        result: null,
-        error: null,
         timeoutMs: 60_000,
         idleTimeoutMs: 60_000,
-      };
+      });
       const stores: JobStore[] = [writer, single.app.gateway.store];
       for (const store of stores) await store.insert(record);
       const now = () => performance.timeOrigin + performance.now();

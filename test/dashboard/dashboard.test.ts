@@ -15,14 +15,14 @@ import { demoUpstream } from '../../src/config.js';
 import { buildDashboard } from '../../src/dashboard/build.mjs';
 import { fixtureStdio, ROOT, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitUntil } from '../helpers/wait.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { formUpstream } from './form-server.js';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const API_KEY = 'dashboard-test-secret-0123456789';
 const STORAGE_KEY = 'mcp-progress-gateway.api-key';
 
-const launched = await launchChromium();
+const launched = await launchChromium('the dashboard');
 const browser = launched.browser as Browser;
 after(() => launched.browser?.close());
 

@@ -10,8 +10,8 @@ import { waitUntil } from './wait.js';
 /** The Redis the tests use: TEST_REDIS_URL, else the machine's own. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Why `url` cannot be used, or undefined when Redis answers there. */
-async function unreachable(url: string): Promise<string | undefined> {
+/** Why `url` cannot be used, or undefined when Redis answers there (also used by bench/). */
+export async function unreachable(url: string): Promise<string | undefined> {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -13,11 +13,17 @@ const redis = await redisForTests();
 const prefix = uniquePrefix('store');
 let stores = 0;
 
-/** A store with a key prefix of its own (under this file's prefix, deleted at the end). */
-async function openStore(patch: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
+/**
+ * A store with a key prefix of its own (under this file's prefix, deleted at the end), or, with
+ * `shareLast`, a second store (another process's) on the previous store's prefix.
+ */
+async function openStore(
+  patch: Partial<RedisStoreOptions> = {},
+  shareLast = false,
+): Promise<RedisStore> {
   return await RedisStore.open({
     url: redis.url,
-    keyPrefix: `${prefix}${++stores}:`,
+    keyPrefix: `${prefix}${shareLast ? stores : ++stores}:`,
     retentionMs: 60_000,
     maxEventsPerJob: 100,
     leaseTtlMs: 5000,
@@ -141,15 +147,7 @@ if (redis.skip) {
     test('another process follows live with one reader for all its subscribers', async (t) => {
       const writer = await openStore();
       t.after(() => writer.close());
-      const reader = await RedisStore.open({
-        url: redis.url,
-        keyPrefix: `${prefix}${stores}:`,
-        retentionMs: 60_000,
-        maxEventsPerJob: 100,
-        leaseTtlMs: 5000,
-        leaseRenewMs: 1000,
-        logger: pino({ level: 'silent' }),
-      });
+      const reader = await openStore({}, true);
       t.after(() => reader.close());
       const job = jobRecord({ status: 'running' });
       await writer.insert(job);
@@ -178,15 +176,7 @@ if (redis.skip) {
     test('followers joining at any point while events flow see no gap and no duplicate', async (t) => {
       const writer = await openStore({ maxEventsPerJob: 10_000 });
       t.after(() => writer.close());
-      const reader = await RedisStore.open({
-        url: redis.url,
-        keyPrefix: `${prefix}${stores}:`,
-        retentionMs: 60_000,
-        maxEventsPerJob: 10_000,
-        leaseTtlMs: 5000,
-        leaseRenewMs: 1000,
-        logger: pino({ level: 'silent' }),
-      });
+      const reader = await openStore({ maxEventsPerJob: 10_000 }, true);
       t.after(() => reader.close());
       const job = jobRecord({ status: 'running' });
       await writer.insert(job);

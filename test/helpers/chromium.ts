@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the dashboard tests: Debian's /usr/bin/chromium (CHROMIUM_PATH to use
+ * Headless Chromium for the dashboard and client browser tests: Debian's /usr/bin/chromium (CHROMIUM_PATH to use
  * another), driven by playwright-core, with the flags a closed network needs. Never a
  * downloaded browser.
  */
@@ -20,9 +20,11 @@ export const CHROMIUM_ARGS = [
 
 /**
  * The browser, or why there is none. Under CI=true a missing or broken Chromium is an error, not
- * a reason to skip.
+ * a reason to skip; `purpose` says what needs it.
  */
-export async function launchChromium(): Promise<{ browser?: Browser; reason?: string }> {
+export async function launchChromium(
+  purpose: string,
+): Promise<{ browser?: Browser; reason?: string }> {
   let reason: string | undefined;
   if (!existsSync(CHROMIUM)) reason = `no Chromium at ${CHROMIUM}`;
   else {
@@ -35,6 +37,6 @@ export async function launchChromium(): Promise<{ browser?: Browser; reason?: st
     }
   }
   if (process.env.CI === 'true')
-    throw new Error(`CI=true needs Chromium for the dashboard: ${reason}`);
+    throw new Error(`CI=true needs Chromium for ${purpose}: ${reason}`);
   return { reason };
 }

@@ -47,7 +47,7 @@ export class UpstreamPool {
   /** Whether the upstreams `policy` requires are connected now (contacts none of them). */
   ready(policy: UpstreamReadiness): boolean {
     if (policy === 'none') return true;
-    const connected = (u: Upstream) => u.status().state === 'connected';
+    const connected = (u: Upstream) => u.state === 'connected';
     const upstreams = [...this.#upstreams.values()];
     return policy === 'all' ? upstreams.every(connected) : upstreams.some(connected);
   }

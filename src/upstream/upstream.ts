@@ -111,6 +111,10 @@ export class Upstream {
     this.#scrub = secretScrubber(config);
   }
 
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
   status(): UpstreamStatus {
     return {
       name: this.name,

@@ -5,6 +5,7 @@
  * order and once.
  */
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { EventSource } from 'eventsource';
 import {
@@ -73,6 +74,22 @@ function recordingWatch(
   };
 }
 
+/** The `/v1/events` requests the gateway's socket received, with their Last-Event-ID header. */
+function streamRequests(gw: TestGateway) {
+  const seen: { url: URL; lastEventId: string | undefined }[] = [];
+  const record = (req: IncomingMessage) => {
+    const url = new URL(req.url ?? '/', gw.url);
+    if (url.pathname !== '/v1/events') return;
+    seen.push({ url, lastEventId: req.headers['last-event-id'] as string | undefined });
+  };
+  gw.app.server.on('request', record);
+  return { seen, stop: () => void gw.app.server.off('request', record) };
+}
+
+/** The event ids a watch delivered for a job so far. */
+const ids = (events: MultiWatchEvent[], jobId: string) =>
+  events.flatMap((e) => (e.jobId === jobId && 'id' in e ? [e.id] : []));
+
 async function slowJob(gw: TestGateway, steps: number, headers: Record<string, string> = {}) {
   const job = await gw.startJob(
     { server: 'fixture', tool: 'slow', arguments: { steps, intervalMs: 30 } },
@@ -120,19 +137,32 @@ for (const transport of ['eventsource', 'fetch'] as const) {
     test('resumes after the gateway ends its streams', async (t) => {
       const r = recordingWatch(gw, transport);
       t.after(() => r.watch.close());
+      const requests = streamRequests(gw);
+      t.after(requests.stop);
       const a = await slowJob(gw, 40);
       const b = await slowJob(gw, 20);
       r.watch.watch([a, b]);
       await waitUntil(() => r.progress(a).length >= 5, 'progress');
+      const delivered = ids(r.events, a).length;
       gw.app.gateway.streams.endAll();
       await waitUntil(() => r.states.includes('reconnecting'), 'reconnecting');
       await waitUntil(() => r.done(a).length && r.done(b).length, 'every done');
       assert.deepEqual(r.progress(a), range(1, 40));
       assert.deepEqual(r.progress(b), range(1, 20));
-      assert.ok(r.streams.length >= 2 || transport === 'eventsource', 'reconnected');
-      if (transport === 'fetch') {
-        assert.ok(r.streams[1]!.headers['last-event-id'], 'resumed with Last-Event-ID');
-      }
+      // Both transports make the same connection again: `fetch` by the watch's own loop, and
+      // `EventSource` by itself (one EventSource, which sends the last id it saw).
+      assert.equal(r.streams.length, transport === 'fetch' ? requests.seen.length : 1);
+      assert.ok(requests.seen.length >= 2, 'the gateway saw the stream opened again');
+      const [first, resumed] = requests.seen;
+      assert.equal(first!.lastEventId, undefined, 'the first connection starts from the beginning');
+      assert.deepEqual(resumed!.url.searchParams.getAll('job'), [a, b], 'the same jobs');
+      // The resumed cursor holds each job's last event delivered before the stream ended (for
+      // `a`, one at or after the ones seen before ending it), and more events followed it.
+      const [posA, posB] = resumed!.lastEventId?.split('~') ?? [];
+      const atA = ids(r.events, a).indexOf(posA!);
+      const atB = ids(r.events, b).indexOf(posB!);
+      assert.ok(atA >= delivered - 1 && atA < ids(r.events, a).length - 1, `a resumed at ${posA}`);
+      assert.ok(atB >= 0 && atB < ids(r.events, b).length - 1, `b resumed at ${posB}`);
       // The opening snapshots of the second connection were not taken for new events.
       const snapshots = r.events.filter((e) => e.event === 'snapshot' && e.jobId === a);
       assert.ok(snapshots.length >= 2, 'a snapshot per connection');

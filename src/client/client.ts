@@ -1,13 +1,7 @@
 import { GatewayAbortError, GatewayClientError } from './errors.js';
 import { abortError, describe, errorFromResponse } from './http.js';
-import {
-  DEFAULT_RECONNECT,
-  JobStream,
-  type ReconnectOptions,
-  type Watch,
-  type WatchHandlers,
-  type WatchOptions,
-} from './job-stream.js';
+import { JobStream, type Watch, type WatchHandlers, type WatchOptions } from './job-stream.js';
+import { reconnectSettings, type ReconnectOptions } from './reconnecting-reader.js';
 import type {
   CallToolResult,
   FetchLike,
@@ -107,10 +101,7 @@ export class GatewayClient {
       logHandler: options.logHandler,
       statusHandler: options.statusHandler,
     };
-    this.#reconnect = { ...DEFAULT_RECONNECT };
-    for (const [key, value] of Object.entries(options.reconnect ?? {})) {
-      if (value !== undefined) this.#reconnect[key as keyof ReconnectOptions] = value;
-    }
+    this.#reconnect = reconnectSettings(options.reconnect);
     this.#onHandlerError =
       options.onHandlerError ?? ((error) => console.error('GatewayClient: a handler threw', error));
   }

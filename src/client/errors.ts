@@ -73,3 +73,19 @@ export function isGatewayClientError(
 ): error is GatewayClientError {
   return error instanceof GatewayClientError && (codes.length === 0 || codes.includes(error.code));
 }
+
+/**
+ * Runs a caller's handler: what it throws goes to `report`, and what `report` throws nowhere, so
+ * that a throwing handler never stops a stream.
+ */
+export function callHandler(run: () => void, report: (error: unknown) => void): void {
+  try {
+    run();
+  } catch (error) {
+    try {
+      report(error);
+    } catch {
+      // Nowhere left to report it.
+    }
+  }
+}

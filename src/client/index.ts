@@ -19,13 +19,8 @@ export {
   type ClientOnlyCode,
   type GatewayClientErrorOptions,
 } from './errors.js';
-export {
-  DEFAULT_RECONNECT,
-  type ReconnectOptions,
-  type Watch,
-  type WatchHandlers,
-  type WatchOptions,
-} from './job-stream.js';
+export { type Watch, type WatchHandlers, type WatchOptions } from './job-stream.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions } from './reconnecting-reader.js';
 export { SseParser, type SseMessage, type SseParserHandlers } from './sse-parser.js';
 export type * from './types.js';
 export type { components, operations, paths } from './openapi-types.js';

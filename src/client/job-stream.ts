@@ -1,7 +1,11 @@
-import { GatewayAbortError, GatewayClientError } from './errors.js';
-import { describe, discard, errorFromResponse, isRetryable } from './http.js';
-import { readSseBody } from './read-sse-body.js';
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { callHandler, GatewayAbortError, GatewayClientError } from './errors.js';
+import {
+  backoff,
+  readReconnecting,
+  SeenIds,
+  type ReconnectOptions,
+} from './reconnecting-reader.js';
+import type { SseMessage } from './sse-parser.js';
 import type {
   EventHandler,
   FetchLike,
@@ -52,31 +56,6 @@ export interface Watch {
   close(): void;
 }
 
-/** How the client reconnects a job's event stream. */
-export interface ReconnectOptions {
-  /**
-   * Consecutive failed attempts (network errors, 5xx answers, connections dropped before any
-   * new event) after which the stream gives up with the last error. Default 10.
-   */
-  maxRetries?: number;
-  /** The delay before reconnecting until the gateway's `retry:` hint arrives. Default 1000 ms. */
-  initialDelayMs?: number;
-  /** The longest delay between attempts; failures double the `retry:` delay up to it. Default 30 s. */
-  maxDelayMs?: number;
-  /**
-   * A connection that receives nothing (the gateway writes a keep-alive at least every 15 s) for
-   * this long is presumed dead, dropped and made again. Default 45 s.
-   */
-  idleTimeoutMs?: number;
-}
-
-export const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
-  maxRetries: 10,
-  initialDelayMs: 1000,
-  maxDelayMs: 30_000,
-  idleTimeoutMs: 45_000,
-};
-
 /** What a JobStream needs from its client. */
 export interface StreamTransport {
   fetch: FetchLike;
@@ -91,17 +70,14 @@ export interface StreamTransport {
   onHandlerError(error: unknown): void;
 }
 
-/** How many event ids are remembered to drop events replayed after an unplaceable id. */
-const SEEN_IDS = 10_000;
-
 const isFinal = (status: JobStatus): boolean =>
   status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
 /**
- * Follows one job's event stream with `fetch` (so the Authorization header can be sent, which
- * EventSource cannot): reconnects with `Last-Event-ID` after a dropped connection or an end
- * without `done` (the gateway ends streams by age), after the `retry:` delay, doubling it while
- * attempts keep failing; stops on `done` and on `204`.
+ * Follows one job's event stream (`GET /v1/jobs/{id}/events`) with the reconnecting reader, and
+ * turns its events into the handlers' calls: the reader resumes after a dropped connection or an
+ * end without `done` (the gateway ends streams by age); this stops on `done` and on `204`, and
+ * gives up after `maxRetries` failed attempts in a row.
  */
 export class JobStream implements Watch {
   readonly jobId: string;
@@ -109,18 +85,17 @@ export class JobStream implements Watch {
   readonly #transport: StreamTransport;
   readonly #handlers: WatchHandlers;
   readonly #signal: AbortSignal | undefined;
-  readonly #seen = new Set<string>();
+  readonly #seen = new SeenIds();
+  /** Aborted by `close()`: stops the reader. */
+  readonly #stop = new AbortController();
   #lastEventId: string | undefined;
   #retryMs: number;
   #status: JobStatus | undefined;
   #final: Job | undefined;
-  #closed = false;
   #closeReason: unknown;
   #settled = false;
   /** Whether the current connection delivered a new event (then a drop is a first failure). */
   #progressed = false;
-  #attempt: AbortController | undefined;
-  #wake: (() => void) | undefined;
 
   constructor(
     jobId: string,
@@ -149,10 +124,8 @@ export class JobStream implements Watch {
   }
 
   close(): void {
-    if (this.#closed || this.#settled) return;
-    this.#closed = true;
-    this.#attempt?.abort();
-    this.#wake?.();
+    if (this.#settled) return;
+    this.#stop.abort();
   }
 
   readonly #onAbort = (): void => {
@@ -161,116 +134,53 @@ export class JobStream implements Watch {
   };
 
   #throwIfClosed(): void {
-    if (this.#closed) {
-      throw new GatewayAbortError('CLOSED', `Stopped following job ${this.jobId}`, {
-        cause: this.#closeReason,
-      });
-    }
+    if (this.#stop.signal.aborted) throw this.#closedError();
+  }
+
+  #closedError(): GatewayAbortError {
+    return new GatewayAbortError('CLOSED', `Stopped following job ${this.jobId}`, {
+      cause: this.#closeReason,
+    });
   }
 
   async #run(): Promise<Job> {
-    const { maxRetries, maxDelayMs } = this.#transport.reconnect;
+    const { maxRetries, maxDelayMs, idleTimeoutMs } = this.#transport.reconnect;
     let failures = 0;
-    for (;;) {
-      this.#throwIfClosed();
-      const attempt = new AbortController();
-      this.#attempt = attempt;
-      this.#progressed = false;
-      let delay: number;
-      try {
-        const final = await this.#connect(attempt);
-        if (final) return final;
-        // A clean end without `done` (the gateway rotates streams by age): come back after the
-        // `retry:` delay it asked for.
-        failures = 0;
-        delay = this.#retryMs;
-      } catch (error) {
-        this.#throwIfClosed();
-        const failure =
-          error instanceof GatewayClientError
-            ? error
-            : new GatewayClientError('NETWORK_ERROR', describe(error), { cause: error });
-        if (!isRetryable(failure)) throw failure;
-        failures = this.#progressed ? 1 : failures + 1;
-        if (failures > maxRetries) throw failure;
-        delay = Math.min(maxDelayMs, this.#retryMs * 2 ** (failures - 1));
-      } finally {
-        attempt.abort();
-        this.#attempt = undefined;
-      }
-      await this.#sleep(delay);
-    }
-  }
-
-  /** One connection: the final job if `done` arrived, undefined if the stream ended without it. */
-  async #connect(attempt: AbortController): Promise<Job | undefined> {
-    const headers: Record<string, string> = {
-      accept: 'text/event-stream',
-      ...this.#transport.headers,
-    };
-    if (this.#lastEventId) headers['last-event-id'] = this.#lastEventId;
-    let response: Response;
-    try {
-      response = await this.#transport.fetch(this.#transport.url, {
-        headers,
-        signal: attempt.signal,
-      });
-    } catch (error) {
-      throw new GatewayClientError(
-        'NETWORK_ERROR',
-        `Could not open the event stream of job ${this.jobId}: ${describe(error)}`,
-        { cause: error },
-      );
-    }
-    if (response.status === 204) {
-      // The gateway has nothing after our position: we had seen `done` (a resumed watch).
-      discard(response);
-      return this.#finishedEarlier();
-    }
-    if (!response.ok) throw await errorFromResponse(response, `The event stream of ${this.jobId}`);
-    const type = response.headers.get('content-type') ?? '';
-    if (!/^text\/event-stream/i.test(type) || !response.body) {
-      discard(response);
-      throw new GatewayClientError(
-        'INVALID_RESPONSE',
-        `The event stream of job ${this.jobId} answered ${type || 'no content type'}`,
-        { status: response.status },
-      );
-    }
-    return this.#read(response.body, attempt);
-  }
-
-  async #read(
-    body: ReadableStream<Uint8Array>,
-    attempt: AbortController,
-  ): Promise<Job | undefined> {
-    const parser = new SseParser({
+    const final = await readReconnecting<Job>({
+      fetch: this.#transport.fetch,
+      url: this.#transport.url,
+      headers: this.#transport.headers,
+      name: `the event stream of job ${this.jobId}`,
+      idleTimeoutMs,
+      signal: this.#stop.signal,
+      lastEventId: () => this.#lastEventId,
       onMessage: (message) => this.#dispatch(message),
       onRetry: (ms) => (this.#retryMs = ms),
-    });
-    await readSseBody(body, parser, {
-      attempt,
-      idleTimeoutMs: this.#transport.reconnect.idleTimeoutMs,
-      interrupted: `The event stream of job ${this.jobId} was interrupted`,
-      shouldStop: () => {
-        if (this.#final) return true;
-        this.#throwIfClosed();
-        return false;
+      result: () => this.#final,
+      // The gateway has nothing after our position: we had seen `done` (a resumed watch).
+      onNoContent: () => this.#finishedEarlier(),
+      ended: () => {
+        failures = 0;
+        this.#progressed = false;
+        return this.#retryMs;
+      },
+      failed: (error) => {
+        failures = this.#progressed ? 1 : failures + 1;
+        this.#progressed = false;
+        if (failures > maxRetries) throw error;
+        return backoff(this.#retryMs, failures, maxDelayMs);
       },
     });
-    return this.#final;
+    // Without a final job, the reader stopped because the watch was closed.
+    if (final === undefined) throw this.#closedError();
+    return final;
   }
 
   #dispatch(message: SseMessage): void {
-    if (this.#final || this.#closed) return;
+    if (this.#final || this.#stop.signal.aborted) return;
     const { id } = message;
-    if (id) {
-      // The gateway replays from its earliest retained event when it cannot place our id:
-      // never deliver an event twice.
-      if (this.#seen.has(id)) return;
-      this.#seen.add(id);
-      if (this.#seen.size > SEEN_IDS) this.#seen.delete(this.#seen.values().next().value!);
-    }
+    // Events replayed after an id the gateway could not place: never deliver one twice.
+    if (id && !this.#seen.add(id)) return;
     let data: unknown;
     try {
       data = JSON.parse(message.data);
@@ -343,16 +253,7 @@ export class JobStream implements Watch {
   }
 
   #call<T>(handler: ((value: T) => void) | undefined, value: T): void {
-    if (!handler) return;
-    try {
-      handler(value);
-    } catch (error) {
-      try {
-        this.#transport.onHandlerError(error);
-      } catch {
-        // Nowhere left to report it.
-      }
-    }
+    if (handler) callHandler(() => handler(value), this.#transport.onHandlerError);
   }
 
   /** After a `204`: the job as the gateway has it now, which must be final. */
@@ -369,17 +270,5 @@ export class JobStream implements Watch {
     this.#final = job;
     this.#statusChanged(job);
     return job;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wake = wake;
-    });
   }
 }

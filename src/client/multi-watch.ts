@@ -1,9 +1,13 @@
 import type { GatewayClient } from './client.js';
-import { GatewayClientError, isGatewayClientError } from './errors.js';
-import { describe, discard, errorFromResponse, isRetryable } from './http.js';
-import { DEFAULT_RECONNECT, type ReconnectOptions } from './job-stream.js';
-import { readSseBody } from './read-sse-body.js';
-import { SseParser } from './sse-parser.js';
+import { callHandler, GatewayClientError, isGatewayClientError } from './errors.js';
+import { describe, errorFromResponse } from './http.js';
+import {
+  backoff,
+  readReconnecting,
+  reconnectSettings,
+  SeenIds,
+  type ReconnectOptions,
+} from './reconnecting-reader.js';
 import type { FetchLike, Job, LogMessage, Progress } from './types.js';
 
 /** Most jobs one `GET /v1/events` connection follows (the gateway's limit). */
@@ -91,8 +95,6 @@ export interface MultiJobWatchOptions {
 const CURSOR_SEPARATOR = '~';
 const EVENT_TYPES = ['status', 'progress', 'log', 'done'] as const;
 const EVENTSOURCE_CLOSED = 2;
-/** Event ids remembered per job to drop events replayed after a position the gateway lost. */
-const SEEN_IDS = 10_000;
 
 interface Connection {
   readonly jobs: readonly string[];
@@ -122,7 +124,8 @@ export class MultiJobWatch {
   readonly #ended = new Set<string>();
   /** Each job's last event id: its part of the cursor, carried into the next connection. */
   readonly #positions = new Map<string, string>();
-  readonly #seen = new Map<string, Set<string>>();
+  /** Each job's delivered ids, to drop events replayed after a position the gateway lost. */
+  readonly #seen = new Map<string, SeenIds>();
   #connection: Connection | undefined;
   #state: StreamState = 'idle';
   #failures = 0;
@@ -143,10 +146,7 @@ export class MultiJobWatch {
       options.EventSource ??
       (globalThis as { EventSource?: EventSourceConstructor }).EventSource ??
       undefined;
-    this.#reconnect = { ...DEFAULT_RECONNECT };
-    for (const [key, value] of Object.entries(options.reconnect ?? {})) {
-      if (value !== undefined) this.#reconnect[key as keyof ReconnectOptions] = value;
-    }
+    this.#reconnect = reconnectSettings(options.reconnect);
     this.#retryMs = this.#reconnect.initialDelayMs;
   }
 
@@ -333,109 +333,64 @@ export class MultiJobWatch {
       close: () => controller.abort(),
     };
     this.#connection = connection;
-    void this.#readLoop(connection, url, generation, controller.signal);
+    void this.#readFetch(connection, url, generation, controller.signal);
   }
 
-  /** The `fetch` transport: one connection after another until closed or every job ended. */
-  async #readLoop(
+  /** The `fetch` transport: the reconnecting reader, until closed or every job ended. */
+  async #readFetch(
     connection: Connection,
     url: string,
     generation: number,
     signal: AbortSignal,
   ): Promise<void> {
-    const current = () => generation === this.#generation && !signal.aborted;
+    const headers: Record<string, string> = {};
+    if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
     // Only the first request carries `?lastEventId=`; later ones send the header, which wins.
     let lastEventId: string | undefined;
-    for (;;) {
-      const attempt = new AbortController();
-      const stop = () => attempt.abort();
-      signal.addEventListener('abort', stop, { once: true });
-      try {
-        const headers: Record<string, string> = { accept: 'text/event-stream' };
-        if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
-        if (lastEventId) headers['last-event-id'] = lastEventId;
-        let response: Response;
-        try {
-          response = await this.#fetch(url, { headers, signal: attempt.signal });
-        } catch (error) {
-          throw new GatewayClientError('NETWORK_ERROR', describe(error), { cause: error });
-        }
-        if (!current()) {
-          discard(response);
-          return;
-        }
-        if (response.status === 204) {
+    try {
+      await readReconnecting<true>({
+        fetch: this.#fetch,
+        url,
+        headers,
+        name: 'GET /v1/events',
+        idleTimeoutMs: this.#reconnect.idleTimeoutMs,
+        signal,
+        lastEventId: () => lastEventId,
+        onOpen: () => this.#opened(),
+        onMessage: (message) => {
+          if (message.id) lastEventId = message.id;
+          const type = EVENT_TYPES.find((known) => known === message.event);
+          if (type) this.#message(connection, type, message.data, message.id);
+        },
+        onRetry: (ms) => (this.#retryMs = ms),
+        // Ended by #drop() when the last job's `done` arrived: the signal stops the reader.
+        result: () => undefined,
+        onNoContent: () => {
           // The cursor covers every job's `done`: each of them was delivered already.
-          discard(response);
           for (const id of connection.jobs) this.#ended.add(id);
           this.#connection = undefined;
           this.#schedule(0);
-          return;
-        }
-        if (!response.ok) throw await errorFromResponse(response, 'GET /v1/events');
-        if (
-          !response.body ||
-          !/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')
-        ) {
-          discard(response);
-          throw new GatewayClientError('INVALID_RESPONSE', 'GET /v1/events is not an event stream');
-        }
-        this.#opened();
-        await this.#read(connection, response.body, attempt, (id) => (lastEventId = id));
-        if (!current()) return;
+          return Promise.resolve(true);
+        },
         // The gateway ended the stream (by age, or shutting down): come back after `retry:`.
-        this.#failures++;
-        this.#setState(this.#retryingState());
-        await this.#sleep(this.#retryMs, signal);
-      } catch (error) {
-        if (!current()) return;
-        const failure =
-          error instanceof GatewayClientError
-            ? error
-            : new GatewayClientError('NETWORK_ERROR', describe(error), { cause: error });
-        if (!isRetryable(failure)) {
-          this.#connection = undefined;
-          this.#failed(failure);
-          return;
-        }
-        this.#failures++;
-        this.#lastError = failure;
-        this.#setState(this.#retryingState());
-        await this.#sleep(this.#backoff(), signal);
-      } finally {
-        signal.removeEventListener('abort', stop);
-        attempt.abort();
-      }
-      if (!current()) return;
+        ended: () => {
+          this.#failures++;
+          this.#setState(this.#retryingState());
+          return this.#retryMs;
+        },
+        failed: (error) => {
+          this.#failures++;
+          this.#lastError = error;
+          this.#setState(this.#retryingState());
+          return this.#backoff();
+        },
+      });
+    } catch (error) {
+      // Not worth trying again as it is (a 4xx answer): find out which jobs are gone.
+      if (generation !== this.#generation || signal.aborted) return;
+      this.#connection = undefined;
+      this.#failed(error);
     }
-  }
-
-  async #read(
-    connection: Connection,
-    body: ReadableStream<Uint8Array>,
-    attempt: AbortController,
-    onId: (id: string) => void,
-  ): Promise<void> {
-    const parser = new SseParser({
-      onMessage: (message) => {
-        if (message.id) onId(message.id);
-        if ((EVENT_TYPES as readonly string[]).includes(message.event)) {
-          this.#message(
-            connection,
-            message.event as (typeof EVENT_TYPES)[number],
-            message.data,
-            message.id,
-          );
-        }
-      },
-      onRetry: (ms) => (this.#retryMs = ms),
-    });
-    await readSseBody(body, parser, {
-      attempt,
-      idleTimeoutMs: this.#reconnect.idleTimeoutMs,
-      interrupted: 'The stream was cut',
-      shouldStop: () => this.#connection !== connection,
-    });
   }
 
   /**
@@ -465,9 +420,8 @@ export class MultiJobWatch {
       if (type === 'status') this.#emit({ jobId, event: 'snapshot', data: data as Job });
       return;
     }
-    if (!seen) this.#seen.set(jobId, (seen = new Set()));
+    if (!seen) this.#seen.set(jobId, (seen = new SeenIds()));
     seen.add(id);
-    if (seen.size > SEEN_IDS) seen.delete(seen.values().next().value!);
     this.#positions.set(jobId, id);
     this.#emit({ jobId, event: type, id, data } as MultiWatchEvent);
     if (type === 'done') {
@@ -524,8 +478,7 @@ export class MultiJobWatch {
   }
 
   #backoff(): number {
-    const exponent = Math.max(0, this.#failures - 1);
-    return Math.min(this.#reconnect.maxDelayMs, this.#retryMs * 2 ** exponent);
+    return backoff(this.#retryMs, this.#failures, this.#reconnect.maxDelayMs);
   }
 
   #retryingState(): StreamState {
@@ -550,31 +503,9 @@ export class MultiJobWatch {
   }
 
   #call(run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      try {
-        (
-          this.#options.onHandlerError ??
-          ((e) => console.error('MultiJobWatch: a handler threw', e))
-        )(error);
-      } catch {
-        // Nowhere left to report it.
-      }
-    }
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', wake);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', wake, { once: true });
-    });
+    callHandler(
+      run,
+      this.#options.onHandlerError ?? ((e) => console.error('MultiJobWatch: a handler threw', e)),
+    );
   }
 }

@@ -25,3 +25,4 @@ export { SseParser, type SseMessage, type SseParserHandlers } from './sse-parser
 export type * from './types.js';
 export type { components, operations, paths } from './openapi-types.js';
 export * from './multi-watch.js';
+export type { EventSourceConstructor, EventSourceLike } from './events-connection.js';

@@ -1,9 +1,16 @@
 import type { GatewayClient } from './client.js';
 import { callHandler, GatewayClientError, isGatewayClientError } from './errors.js';
+import {
+  openEventSource,
+  openFetch,
+  type EventsConnection,
+  type EventsConnectionHandlers,
+  type EventSourceConstructor,
+  type EventType,
+} from './events-connection.js';
 import { describe, errorFromResponse } from './http.js';
 import {
   backoff,
-  readReconnecting,
   reconnectSettings,
   SeenIds,
   type ReconnectOptions,
@@ -44,19 +51,6 @@ export interface StreamStateInfo {
   error?: unknown;
 }
 
-/** The part of the DOM `EventSource` this module uses (Node 20 has none). */
-export interface EventSourceLike {
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  addEventListener(
-    type: string,
-    listener: (event: { data: string; lastEventId: string }) => void,
-  ): void;
-  close(): void;
-}
-export type EventSourceConstructor = new (url: string) => EventSourceLike;
-
 export interface MultiJobWatchOptions {
   /** The client for the gateway: its `baseUrl`, and `getJob` to tell a job that is gone. */
   client: GatewayClient;
@@ -93,14 +87,6 @@ export interface MultiJobWatchOptions {
 
 /** The cursor of `/v1/events` is each job's last event id, in the order of `job`, joined by `~`. */
 const CURSOR_SEPARATOR = '~';
-const EVENT_TYPES = ['status', 'progress', 'log', 'done'] as const;
-const EVENTSOURCE_CLOSED = 2;
-
-interface Connection {
-  readonly jobs: readonly string[];
-  readonly transport: 'eventsource' | 'fetch';
-  close(): void;
-}
 
 /**
  * Follows a changing set of jobs over one `GET /v1/events` connection (a browser allows six per
@@ -126,7 +112,7 @@ export class MultiJobWatch {
   readonly #positions = new Map<string, string>();
   /** Each job's delivered ids, to drop events replayed after a position the gateway lost. */
   readonly #seen = new Map<string, SeenIds>();
-  #connection: Connection | undefined;
+  #connection: EventsConnection | undefined;
   #state: StreamState = 'idle';
   #failures = 0;
   #lastError: unknown;
@@ -257,8 +243,49 @@ export class MultiJobWatch {
     if (cursor.some(Boolean)) params.set('lastEventId', cursor.join(CURSOR_SEPARATOR));
     if (token) params.set('token', token);
     const url = `${this.#client.baseUrl}/v1/events?${params}`;
-    if (transport === 'eventsource') this.#openEventSource(jobs, url, generation);
-    else this.#openFetch(jobs, url, generation);
+    const on = this.#handlersOf(jobs, generation);
+    this.#connection =
+      transport === 'eventsource'
+        ? openEventSource(this.#EventSource!, url, jobs, on)
+        : openFetch(
+            this.#fetch,
+            url,
+            jobs,
+            { apiKey, idleTimeoutMs: this.#reconnect.idleTimeoutMs },
+            on,
+          );
+  }
+
+  /** What the connection for `jobs` reports, applied while it is the watch's connection. */
+  #handlersOf(jobs: readonly string[], generation: number): EventsConnectionHandlers {
+    const current = () => generation === this.#generation;
+    return {
+      opened: () => {
+        if (current()) this.#opened();
+      },
+      message: (type, data, cursor) => {
+        if (current()) this.#message(jobs, type, data, cursor);
+      },
+      retrying: (error) => {
+        if (!current()) return 0;
+        this.#failures++;
+        if (error) this.#lastError = error;
+        this.#setState(this.#retryingState());
+        return error ? this.#backoff() : this.#retryMs;
+      },
+      retry: (ms) => (this.#retryMs = ms),
+      failed: (error) => {
+        if (!current()) return;
+        this.#connection = undefined;
+        this.#failed(error);
+      },
+      finished: () => {
+        if (!current()) return;
+        for (const id of jobs) this.#ended.add(id);
+        this.#connection = undefined;
+        this.#schedule(0);
+      },
+    };
   }
 
   /** A token for `jobs` from `POST /v1/stream-tokens`; `undefined` where there is no such route. */
@@ -297,113 +324,17 @@ export class MultiJobWatch {
     return body.token;
   }
 
-  #openEventSource(jobs: string[], url: string, generation: number): void {
-    const source = new this.#EventSource!(url);
-    const connection: Connection = { jobs, transport: 'eventsource', close: () => source.close() };
-    this.#connection = connection;
-    const current = () => generation === this.#generation;
-    source.onopen = () => {
-      if (!current()) return;
-      this.#opened();
-    };
-    source.onerror = () => {
-      if (!current()) return;
-      if (source.readyState === EVENTSOURCE_CLOSED) {
-        // A non-200 answer (an expired token, a job gone, a 5xx): EventSource gives up for good.
-        this.#connection = undefined;
-        this.#failed(new GatewayClientError('NETWORK_ERROR', 'The event stream was refused'));
-        return;
-      }
-      // A drop or a clean end: EventSource reconnects by itself with Last-Event-ID.
-      this.#failures++;
-      this.#setState(this.#retryingState());
-    };
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (event) => {
-        if (current()) this.#message(connection, type, event.data, event.lastEventId || undefined);
-      });
-    }
-  }
-
-  #openFetch(jobs: string[], url: string, generation: number): void {
-    const controller = new AbortController();
-    const connection: Connection = {
-      jobs,
-      transport: 'fetch',
-      close: () => controller.abort(),
-    };
-    this.#connection = connection;
-    void this.#readFetch(connection, url, generation, controller.signal);
-  }
-
-  /** The `fetch` transport: the reconnecting reader, until closed or every job ended. */
-  async #readFetch(
-    connection: Connection,
-    url: string,
-    generation: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const headers: Record<string, string> = {};
-    if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
-    // Only the first request carries `?lastEventId=`; later ones send the header, which wins.
-    let lastEventId: string | undefined;
-    try {
-      await readReconnecting<true>({
-        fetch: this.#fetch,
-        url,
-        headers,
-        name: 'GET /v1/events',
-        idleTimeoutMs: this.#reconnect.idleTimeoutMs,
-        signal,
-        lastEventId: () => lastEventId,
-        onOpen: () => this.#opened(),
-        onMessage: (message) => {
-          if (message.id) lastEventId = message.id;
-          const type = EVENT_TYPES.find((known) => known === message.event);
-          if (type) this.#message(connection, type, message.data, message.id);
-        },
-        onRetry: (ms) => (this.#retryMs = ms),
-        // Ended by #drop() when the last job's `done` arrived: the signal stops the reader.
-        result: () => undefined,
-        onNoContent: () => {
-          // The cursor covers every job's `done`: each of them was delivered already.
-          for (const id of connection.jobs) this.#ended.add(id);
-          this.#connection = undefined;
-          this.#schedule(0);
-          return Promise.resolve(true);
-        },
-        // The gateway ended the stream (by age, or shutting down): come back after `retry:`.
-        ended: () => {
-          this.#failures++;
-          this.#setState(this.#retryingState());
-          return this.#retryMs;
-        },
-        failed: (error) => {
-          this.#failures++;
-          this.#lastError = error;
-          this.#setState(this.#retryingState());
-          return this.#backoff();
-        },
-      });
-    } catch (error) {
-      // Not worth trying again as it is (a 4xx answer): find out which jobs are gone.
-      if (generation !== this.#generation || signal.aborted) return;
-      this.#connection = undefined;
-      this.#failed(error);
-    }
-  }
-
   /**
-   * One frame of `connection`. `cursor` is the frame's id as the transport reports it: absent or
-   * unchanged for the opening snapshots (EventSource repeats the last id for an id-less frame).
+   * One frame of the connection for `jobs`. `cursor` is the frame's id as the transport reports
+   * it: absent or unchanged for the opening snapshots (EventSource repeats the last id for an
+   * id-less frame).
    */
   #message(
-    connection: Connection,
-    type: (typeof EVENT_TYPES)[number],
+    jobs: readonly string[],
+    type: EventType,
     raw: string,
     cursor: string | undefined,
   ): void {
-    if (this.#connection !== connection) return;
     let data: { jobId?: unknown };
     try {
       data = JSON.parse(raw) as { jobId?: unknown };
@@ -411,7 +342,7 @@ export class MultiJobWatch {
       return;
     }
     const jobId = typeof data?.jobId === 'string' ? data.jobId : undefined;
-    const index = jobId === undefined ? -1 : connection.jobs.indexOf(jobId);
+    const index = jobId === undefined ? -1 : jobs.indexOf(jobId);
     if (jobId === undefined || index === -1) return;
     const id = cursor?.split(CURSOR_SEPARATOR)[index] || undefined;
     let seen = this.#seen.get(jobId);
@@ -427,7 +358,7 @@ export class MultiJobWatch {
     if (type === 'done') {
       this.#ended.add(jobId);
       // The gateway ends the stream after the last `done`; close it first (no 204 round trip).
-      if (connection.jobs.every((job) => this.#ended.has(job))) {
+      if (jobs.every((job) => this.#ended.has(job))) {
         this.#drop();
         this.#schedule(0);
       }

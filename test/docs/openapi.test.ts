@@ -1,7 +1,8 @@
 /**
  * openapi.yaml against the code: every problem and job error code is listed, every documented
  * route exists, and every route the app registers (under /v1, /healthz, /readyz) is documented.
- * Also: README.md's settings table names every environment variable src/config.ts reads.
+ * Also: the settings table of docs/configuration.md names every environment variable
+ * src/config.ts reads.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -118,15 +119,19 @@ test('every documented route exists and every app route is documented', async ()
   }
 });
 
-test('README.md has a row for every environment variable src/config.ts reads', () => {
+test('docs/configuration.md has a row for every environment variable src/config.ts reads', () => {
   const source = readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
   const block = /const settingsSchema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(source);
   assert.ok(block, 'settingsSchema not found in src/config.ts');
   const names = [...block[1]!.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
   assert.ok(names.includes('PORT') && names.includes('API_KEYS'), `parsed ${names.join(', ')}`);
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const doc = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
   for (const name of names) {
-    assert.match(readme, new RegExp(`^\\| \`${name}\` +\\|`, 'm'), `README.md lacks ${name}`);
+    assert.match(
+      doc,
+      new RegExp(`^\\| \`${name}\` +\\|`, 'm'),
+      `docs/configuration.md lacks ${name}`,
+    );
   }
 });
 

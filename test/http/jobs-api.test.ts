@@ -27,6 +27,19 @@ async function stillServes(gw: TestGateway): Promise<void> {
 
 const slowLong = { server: 'fixture', tool: 'silent', arguments: { ms: 600_000 } };
 
+/**
+ * Asserts that `value` is a timestamp as `toISOString()` writes it, between `from` and `to`
+ * (milliseconds, inclusive), and returns it in milliseconds.
+ */
+function assertTimestamp(value: unknown, from: number, to: number, what: string): number {
+  assert.equal(typeof value, 'string', `${what} is a string, got ${JSON.stringify(value)}`);
+  assert.match(String(value), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${what} is ISO 8601`);
+  const ms = Date.parse(String(value));
+  const range = `${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`;
+  assert.ok(ms >= from && ms <= to, `${what} ${String(value)} is within ${range}`);
+  return ms;
+}
+
 describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
   test('202 with Location and the whole job; later succeeded with result and progress', async (t) => {
     const gw = await startGateway(t);
@@ -180,6 +193,7 @@ test('an unknown job id is 404 JOB_NOT_FOUND on GET, cancel, DELETE and events',
 
 test('cancel: 202 already cancelled, then 409 JOB_FINISHED; DELETE: 409 running, 204 finished', async (t) => {
   const gw = await startGateway(t);
+  const started = Date.now();
   const running = await gw.startJob(slowLong);
   const other = await gw.startJob(slowLong);
 
@@ -194,7 +208,10 @@ test('cancel: 202 already cancelled, then 409 JOB_FINISHED; DELETE: 409 running,
   assert.equal(cancel.body.status, 'cancelled');
   assert.equal(cancel.body.error.code, 'CANCELLED');
   assert.equal(typeof cancel.body.error.message, 'string');
-  assert.ok(cancel.body.finishedAt);
+  // Stamped by the cancel itself: after the job started, before the answer arrived.
+  const answered = Date.now();
+  const startedAt = assertTimestamp(cancel.body.startedAt, started, answered, 'startedAt');
+  assertTimestamp(cancel.body.finishedAt, startedAt, answered, 'finishedAt');
   assert.equal((await gw.http.get(`/v1/jobs/${running.id}`)).body.status, 'cancelled');
   assert.equal((await gw.http.get(`/v1/jobs/${other.id}`)).body.status, 'running');
 

@@ -7,6 +7,19 @@ import { fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway
 import { parsed } from '../helpers/sse-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
+/**
+ * Asserts that `value` is a timestamp as `toISOString()` writes it, between `from` and `to`
+ * (milliseconds, inclusive), and returns it in milliseconds.
+ */
+function assertTimestamp(value: unknown, from: number, to: number, what: string): number {
+  assert.equal(typeof value, 'string', `${what} is a string, got ${JSON.stringify(value)}`);
+  assert.match(String(value), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${what} is ISO 8601`);
+  const ms = Date.parse(String(value));
+  const range = `${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`;
+  assert.ok(ms >= from && ms <= to, `${what} ${String(value)} is within ${range}`);
+  return ms;
+}
+
 async function servers(gw: TestGateway): Promise<Array<Record<string, any>>> {
   const res = await gw.http.get('/v1/servers').expect(200);
   return res.body.servers as Array<Record<string, any>>;
@@ -116,6 +129,7 @@ test('a stdio upstream that crashes mid-call fails the job and is restarted by i
   const gw = await startGateway(t);
   const before = await upstreamPid(gw, 'fixture');
 
+  const crashStarted = Date.now();
   const job = await gw.startJob({ server: 'fixture', tool: 'crash', arguments: { afterMs: 20 } });
   const events = parsed((await gw.collect(job.id)).events);
   const done = events.at(-1)!;
@@ -132,7 +146,7 @@ test('a stdio upstream that crashes mid-call fails the job and is restarted by i
 
   const status = await serverNamed(gw, 'fixture');
   assert.match(String(status.lastError), /closed/i);
-  assert.ok(status.lastErrorAt, 'lastErrorAt is set');
+  assertTimestamp(status.lastErrorAt, crashStarted, Date.now(), 'lastErrorAt of the crash');
   await waitUntil(() => processGone(before), `crashed upstream ${before} to be gone`);
 
   // It is started anew in the background, before any job asks for it.
@@ -147,6 +161,7 @@ test('a stdio upstream that crashes mid-call fails the job and is restarted by i
 });
 
 test('a stdio command that does not exist answers 503 UPSTREAM_UNAVAILABLE', async (t) => {
+  const started = Date.now();
   const gw = await startGateway(t, {
     upstreams: [
       { name: 'ghost', transport: 'stdio', command: '/nonexistent/bin', args: [], env: {} },
@@ -163,7 +178,7 @@ test('a stdio command that does not exist answers 503 UPSTREAM_UNAVAILABLE', asy
   const ghost = await serverNamed(gw, 'ghost');
   assert.equal(ghost.state, 'failed');
   assert.match(String(ghost.lastError), /ENOENT|not found|no such file/i);
-  assert.ok(ghost.lastErrorAt);
+  assertTimestamp(ghost.lastErrorAt, started, Date.now(), 'lastErrorAt of the failed start');
 
   const tools = await gw.http.get('/v1/servers/ghost/tools');
   assert.equal(tools.status, 503);
@@ -249,14 +264,24 @@ test('closing the gateway cancels running jobs and stops stdio upstreams', async
   const stream = await gw.events(jobs[3]!.id);
   t.after(() => stream.close());
 
+  const closing = Date.now();
   await gw.close();
+  const closed = Date.now();
 
   for (const job of jobs) {
     const record = await gw.app.gateway.store.get(job.id);
     assert.ok(record, `job ${job.tool} is still in the store`);
     assert.equal(record.status, 'cancelled', `${job.server}/${job.tool}`);
     assert.equal(record.error?.code, 'GATEWAY_SHUTDOWN');
-    assert.ok(record.finishedAt);
+    // Finished by the shutdown, not before it, and after the job had started.
+    const what = `${job.server}/${job.tool}`;
+    const startedAt = assertTimestamp(record.startedAt, 0, closing, `startedAt of ${what}`);
+    assertTimestamp(
+      record.finishedAt,
+      Math.max(startedAt, closing),
+      closed,
+      `finishedAt of ${what}`,
+    );
   }
   // An open stream got `done` before the server closed.
   await stream.ended;

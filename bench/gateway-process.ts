@@ -8,7 +8,7 @@
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 
 const config = loadConfig(process.env, process.argv.slice(2));
 const app = await buildApp(config);

@@ -1,10 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiKey } from '../config.js';
+import fp from 'fastify-plugin';
+import { isLoopbackHost } from '../access/open-mode.js';
+import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import type { StreamGrant, StreamTokens } from './stream-token.js';
+import { StreamTokens, type StreamGrant } from './stream-token.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Issues and checks the short-lived tokens EventSource sends; absent when running open. */
+    streamTokens: StreamTokens | undefined;
+  }
   interface FastifyRequest {
     /** The API key name the request authenticated as; `null` when the gateway runs open. */
     owner: string | null;
@@ -18,13 +24,29 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * Secrets are compared as SHA-256 digests in constant time, against every key, so neither
  * timing nor early exit tells which key nearly matched.
  */
-export function registerAuth(
+export default fp(
+  async function auth(app: FastifyInstance) {
+    const { apiKeys: keys, streamTokenTtlMs } = app.config;
+    const tokens =
+      keys.length > 0
+        ? new StreamTokens(
+            keys.map((k) => k.secret),
+            streamTokenTtlMs,
+          )
+        : undefined;
+    app.decorate('streamTokens', tokens);
+    app.decorateRequest('owner', null);
+    warnWhenOpen(app, app.config);
+    if (keys.length > 0) requireKeys(app, keys, tokens);
+  },
+  { name: 'auth', dependencies: ['config'] },
+);
+
+function requireKeys(
   app: FastifyInstance,
-  keys: readonly ApiKey[],
+  keys: Config['apiKeys'],
   tokens: StreamTokens | undefined,
 ): void {
-  app.decorateRequest('owner', null);
-  if (keys.length === 0) return;
   const known = keys.map((key) => ({ name: key.name, digest: digest(key.secret) }));
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
@@ -53,6 +75,20 @@ export function registerAuth(
       });
     }
     request.owner = owner;
+  });
+}
+
+/** Running open is allowed, but never quietly: a `warn` line when the gateway starts listening. */
+function warnWhenOpen(app: FastifyInstance, config: Config): void {
+  if (config.apiKeys.length > 0) return;
+  app.addHook('onListen', async () => {
+    const exposed = !isLoopbackHost(config.host);
+    app.log.warn(
+      { auth: 'off', host: config.host, allowUnauthenticated: config.allowUnauthenticated },
+      exposed
+        ? `AUTHENTICATION IS OFF on ${config.host}: anyone who can reach this address can run every configured tool (ALLOW_UNAUTHENTICATED=true). Set API_KEYS or API_KEYS_FILE to require keys.`
+        : 'Authentication is off: any local process can run every configured tool. Set API_KEYS or API_KEYS_FILE to require keys.',
+    );
   });
 }
 

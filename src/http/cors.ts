@@ -1,5 +1,6 @@
 import fastifyCorsModule, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 
 // CommonJS whose default export TypeScript sees as the module namespace.
 const fastifyCors = fastifyCorsModule as unknown as FastifyPluginAsync<FastifyCorsOptions>;
@@ -22,22 +23,22 @@ const EXPOSED_HEADERS = ['Location', 'X-Request-Id', 'Retry-After'];
  * authentication (browsers send them without `Authorization`). No credentials: API keys travel
  * in `Authorization`, never in cookies.
  */
-export async function registerCors(
-  app: FastifyInstance,
-  origins: readonly string[],
-): Promise<void> {
-  const allowed = new Set(origins);
-  await app.register(fastifyCors, {
-    origin: (origin, callback) => {
-      callback(null, origin !== undefined && allowed.has(origin) ? origin : false);
-    },
-    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
-    allowedHeaders: ALLOWED_HEADERS,
-    exposedHeaders: EXPOSED_HEADERS,
-    credentials: false,
-    maxAge: 600,
-    // An allowed origin's OPTIONS is a preflight even without Access-Control-Request-Method,
-    // rather than a plain-text 400.
-    strictPreflight: false,
-  });
-}
+export default fp(
+  async function cors(app: FastifyInstance) {
+    const allowed = new Set(app.config.corsOrigins);
+    await app.register(fastifyCors, {
+      origin: (origin, callback) => {
+        callback(null, origin !== undefined && allowed.has(origin) ? origin : false);
+      },
+      methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      credentials: false,
+      maxAge: 600,
+      // An allowed origin's OPTIONS is a preflight even without Access-Control-Request-Method,
+      // rather than a plain-text 400.
+      strictPreflight: false,
+    });
+  },
+  { name: 'cors', dependencies: ['config'] },
+);

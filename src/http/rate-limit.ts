@@ -3,7 +3,15 @@ import fastifyRateLimitModule, {
   type RateLimitOptions,
 } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { GatewayError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Route config for `POST /v1/jobs`: its rate limit, if RATE_LIMIT_JOBS_PER_MINUTE sets one. */
+    jobRateLimit: { rateLimit: RateLimitOptions } | undefined;
+  }
+}
 
 // CommonJS whose default export TypeScript sees as the module namespace.
 const fastifyRateLimit =
@@ -11,14 +19,20 @@ const fastifyRateLimit =
 
 /**
  * Registers the rate-limit plugin (before the routes: it hooks them as they are added) and
- * returns the route option that limits job creation to `perMinute` per API key, or per client
- * address when the gateway runs open. Counts are per process. `perMinute` 0: no limit.
+ * decorates `jobRateLimit`, the route option that limits job creation to
+ * RATE_LIMIT_JOBS_PER_MINUTE per API key, or per client address when the gateway runs open.
+ * Counts are per process. 0: no limit.
  */
-export async function registerJobRateLimit(
-  app: FastifyInstance,
-  perMinute: number,
-): Promise<{ rateLimit: RateLimitOptions } | undefined> {
-  await app.register(fastifyRateLimit, { global: false });
+export default fp(
+  async function jobRateLimit(app: FastifyInstance) {
+    await app.register(fastifyRateLimit, { global: false });
+    app.decorate('jobRateLimit', routeLimit(app.config.limits.jobsPerMinute));
+  },
+  // After `auth`: the limit is keyed by the authenticated owner.
+  { name: 'job-rate-limit', dependencies: ['config', 'auth'] },
+);
+
+function routeLimit(perMinute: number): { rateLimit: RateLimitOptions } | undefined {
   if (perMinute === 0) return undefined;
   return {
     rateLimit: {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
@@ -29,13 +30,16 @@ export function setSecurityHeaders(reply: FastifyReply, json: boolean): void {
  * Problems sent before routing (a path that is not valid percent-encoding) run neither hook:
  * `sendProblem` sets them itself.
  */
-export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (_request, reply) => {
-    setSecurityHeaders(reply, false);
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const type = reply.getHeader('content-type');
-    setSecurityHeaders(reply, typeof type === 'string' && JSON_TYPE.test(type));
-    return payload;
-  });
-}
+export default fp(
+  async function securityHeaders(app: FastifyInstance) {
+    app.addHook('onRequest', async (_request, reply) => {
+      setSecurityHeaders(reply, false);
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      setSecurityHeaders(reply, typeof type === 'string' && JSON_TYPE.test(type));
+      return payload;
+    });
+  },
+  { name: 'security-headers' },
+);

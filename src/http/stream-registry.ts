@@ -1,5 +1,14 @@
-import type { Config } from '../config.js';
-import type { SseStream } from './sse-stream.js';
+import type { Config } from '../config/index.js';
+
+/** Why a stream closed (logged, and counted when a subscriber was too slow). */
+export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'max-age' | 'shutdown';
+
+/** What the registry asks of an open stream (the SSE writer); it knows nothing else of it. */
+export interface RegisteredStream {
+  /** The clock's tick: send a heartbeat after silence, or end the stream past its maximum age. */
+  tick(now: number): void;
+  end(reason: CloseReason): void;
+}
 
 /**
  * The open SSE streams of this process and their one clock. A single timer, running only while
@@ -11,7 +20,7 @@ export class StreamRegistry {
   readonly sse: Config['sse'];
   /** How often the clock ticks: a quarter of the shortest period it keeps, 5 ms to 1 s. */
   readonly tickMs: number;
-  readonly #streams = new Set<SseStream>();
+  readonly #streams = new Set<RegisteredStream>();
   #timer: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   /** The time of the last tick; streams stamp their writes with it (no clock read per write). */
@@ -36,7 +45,7 @@ export class StreamRegistry {
     return this.#now;
   }
 
-  add(stream: SseStream): void {
+  add(stream: RegisteredStream): void {
     this.#streams.add(stream);
     if (this.#timer) return;
     this.#now = Date.now();
@@ -44,7 +53,7 @@ export class StreamRegistry {
     this.#timer.unref();
   }
 
-  delete(stream: SseStream): void {
+  delete(stream: RegisteredStream): void {
     this.#streams.delete(stream);
     if (this.#streams.size > 0 || !this.#timer) return;
     clearInterval(this.#timer);

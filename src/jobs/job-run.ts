@@ -8,8 +8,8 @@ import {
   type ProgressUpdate,
   type Upstream,
 } from '../upstream/upstream.js';
-import type { EventInput } from './events.js';
-import { toJobView, toProgress, type JobRecord, type JobStatus } from './job.js';
+import type { EventInput } from '../domain/events.js';
+import { toProgress, type JobRecord, type JobStatus } from '../domain/job.js';
 
 const MAX_LOG_JSON = 64 * 1024;
 
@@ -34,6 +34,7 @@ export class JobRun {
   readonly #store: JobStore;
   readonly #log: Logger;
   readonly #observer: JobObserver | undefined;
+  readonly #jobData: (record: JobRecord) => string;
   readonly #controller = new AbortController();
   #writes: Promise<unknown> = Promise.resolve();
   #finished = false;
@@ -44,13 +45,21 @@ export class JobRun {
   constructor(
     record: JobRecord,
     args: Record<string, unknown>,
-    deps: { upstream: Upstream; store: JobStore; logger: Logger; observer?: JobObserver },
+    deps: {
+      upstream: Upstream;
+      store: JobStore;
+      logger: Logger;
+      observer?: JobObserver;
+      /** The data of `status` and `done` events (the API's job view). */
+      jobData: (record: JobRecord) => string;
+    },
   ) {
     this.#record = record;
     this.#args = args;
     this.#upstream = deps.upstream;
     this.#store = deps.store;
     this.#observer = deps.observer;
+    this.#jobData = deps.jobData;
     this.#log = deps.logger.child({ jobId: record.id, server: record.server, tool: record.tool });
   }
 
@@ -148,7 +157,7 @@ export class JobRun {
 
   #update(patch: Partial<JobRecord>, type: 'status' | 'done'): void {
     this.#record = { ...this.#record, ...patch };
-    this.#write({ type, data: JSON.stringify(toJobView(this.#record)) });
+    this.#write({ type, data: this.#jobData(this.#record) });
   }
 
   #write(event: EventInput): void {

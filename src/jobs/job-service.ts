@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { AccessPolicy } from '../access.js';
-import type { Config } from '../config.js';
+import { AccessPolicy } from '../access/access-policy.js';
+import type { Config } from '../config/index.js';
 import { GatewayError, type JobError } from '../errors.js';
+import type { EventFormat } from '../domain/events.js';
+import { isFinal, JOB_ID_PATTERN, newJobId, type JobRecord } from '../domain/job.js';
 import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { isFinal, JOB_ID_PATTERN, newJobId, toJobView, type JobRecord } from './job.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { JobRun, type JobObserver } from './job-run.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
@@ -56,6 +57,7 @@ export class JobService {
   readonly #slots: RunSlots;
   readonly #access: AccessPolicy;
   readonly #observer: JobObserver | undefined;
+  readonly #format: EventFormat;
   readonly #arguments: ArgumentValidator;
   readonly #running = new Set<Promise<void>>();
   #closing = false;
@@ -63,6 +65,8 @@ export class JobService {
   constructor(deps: {
     store: JobStore;
     pool: UpstreamPool;
+    /** How a job's `status` and `done` data look (the API's job view). */
+    format: EventFormat;
     limits: Config['jobs'];
     logger: Logger;
     observer?: JobObserver;
@@ -73,6 +77,7 @@ export class JobService {
   }) {
     this.#observer = deps.observer;
     this.#store = deps.store;
+    this.#format = deps.format;
     this.#pool = deps.pool;
     this.#limits = deps.limits;
     this.#log = deps.logger;
@@ -99,6 +104,11 @@ export class JobService {
   /** Jobs this process is running now. */
   get activeCount(): number {
     return this.#runs.size;
+  }
+
+  /** Whether `shutdown` was called: new jobs are refused and the gateway is not ready. */
+  get shuttingDown(): boolean {
+    return this.#closing;
   }
 
   /** Jobs waiting in this process for a place to run. */
@@ -201,6 +211,7 @@ export class JobService {
       store: this.#store,
       logger: this.#log,
       observer: this.#observer,
+      jobData: this.#format.jobData,
     });
     this.#runs.set(id, run);
     const done = run.run().finally(() => {
@@ -221,7 +232,7 @@ export class JobService {
     };
     const stored = await this.#store.commit(final, {
       type: 'done',
-      data: JSON.stringify(toJobView(final)),
+      data: this.#format.jobData(final),
     });
     if (!stored) return undefined;
     this.#log.info({ jobId: record.id, errorCode: error.code }, 'queued job ended before it ran');
@@ -279,7 +290,7 @@ export class JobService {
     const final: JobRecord = { ...record, status, error, finishedAt: new Date().toISOString() };
     const stored = await this.#store.commit(final, {
       type: 'done',
-      data: JSON.stringify(toJobView(final)),
+      data: this.#format.jobData(final),
     });
     if (!stored) return undefined;
     await this.#store.announceEnded?.(record.id).catch((err: unknown) => {

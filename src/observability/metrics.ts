@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { JobRecord } from '../jobs/job.js';
+import type { JobRecord } from '../domain/job.js';
 import type { UpstreamStatus, UpstreamState } from '../upstream/upstream.js';
 
 const UPSTREAM_STATES: readonly UpstreamState[] = [

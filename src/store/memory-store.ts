@@ -1,6 +1,11 @@
 import { GatewayError } from '../errors.js';
-import { storedEvent, type EventInput, type StoredEvent } from '../jobs/events.js';
-import { isFinal, type JobRecord } from '../jobs/job.js';
+import {
+  storedEvent,
+  type EventFormat,
+  type EventInput,
+  type StoredEvent,
+} from '../domain/events.js';
+import { isFinal, type JobRecord } from '../domain/job.js';
 import type {
   Feed,
   IdempotencyClaim,
@@ -18,6 +23,8 @@ export interface MemoryStoreOptions {
   maxJobs: number;
   /** Events per job at most; past it the oldest progress/log events go first. */
   maxEventsPerJob: number;
+  /** How each event's frame is built (the HTTP layer's). */
+  format: EventFormat;
   /** Injected for tests. */
   now?: () => number;
 }
@@ -124,7 +131,7 @@ export class MemoryStore implements JobStore {
     const entry = this.#live(record.id);
     if (!entry || isFinal(entry.record.status)) return undefined;
     const seq = entry.nextSeq++;
-    const event = storedEvent(`${entry.tag}.${seq}`, input.type, input.data);
+    const event = storedEvent(this.#options.format, `${entry.tag}.${seq}`, input.type, input.data);
     entry.record = record;
     entry.events.push(event);
     entry.seqs.push(seq);
@@ -163,6 +170,10 @@ export class MemoryStore implements JobStore {
       ended: entry.events.at(-1)?.type === 'done',
       stop: () => entry.listeners.delete(onLive),
     };
+  }
+
+  async ready(): Promise<boolean> {
+    return true;
   }
 
   async close(): Promise<void> {

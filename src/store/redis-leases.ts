@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobError } from '../errors.js';
-import { isFinal, type JobRecord } from '../jobs/job.js';
+import { isFinal, type JobRecord } from '../domain/job.js';
 import { EXPIRED, FORGET, RENEW, RETIRE, SWEEP } from './redis-scripts.js';
 import type { RunnerHooks } from './types.js';
 

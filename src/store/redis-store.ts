@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import {
   storedEvent,
+  type EventFormat,
   type EventInput,
   type JobEventType,
   type StoredEvent,
-} from '../jobs/events.js';
-import { isFinal, toJobView, type JobRecord, type JobStatus } from '../jobs/job.js';
+} from '../domain/events.js';
+import { isFinal, type JobRecord, type JobStatus } from '../domain/job.js';
 import { StreamReader } from './redis-reader.js';
 import { Leases } from './redis-leases.js';
 import { COMMIT, DELETE, FOLLOW, INSERT } from './redis-scripts.js';
@@ -38,6 +39,11 @@ export interface RedisStoreOptions {
   /** How often the lease is renewed and dead replicas are looked for. */
   leaseRenewMs: number;
   logger: Logger;
+  /**
+   * How each event's frame is built, and the `done` data of a job this store ends itself (its
+   * replica was lost): the HTTP layer's, so those bytes are exactly what the job service writes.
+   */
+  format: EventFormat;
   /** A command that gets no answer in this long fails (Redis hung). Default 5 s. */
   commandTimeoutMs?: number;
 }
@@ -141,7 +147,8 @@ export class RedisStore implements JobStore {
       blocking: this.#blocking,
       command: this.#cmd,
       logger: this.#log,
-      decode: (key, id, fields) => decodeEntry(key.slice(eventsPrefix.length), id, fields)?.event,
+      decode: (key, id, fields) =>
+        decodeEntry(options.format, key.slice(eventsPrefix.length), id, fields)?.event,
     });
     this.#leases = new Leases({
       redis: this.#cmd,
@@ -150,8 +157,7 @@ export class RedisStore implements JobStore {
       ttlMs: options.leaseTtlMs,
       logger: this.#log,
       finish: async (final) =>
-        (await this.#append(final, { type: 'done', data: JSON.stringify(toJobView(final)) })) !==
-        null,
+        (await this.#append(final, { type: 'done', data: options.format.jobData(final) })) !== null,
     });
     this.#timer = setInterval(() => void this.#maintain(), options.leaseRenewMs);
     this.#timer.unref();
@@ -286,7 +292,7 @@ export class RedisStore implements JobStore {
     }
     return entryId === null
       ? undefined
-      : storedEvent(eventId(record.id, entryId), input.type, input.data);
+      : storedEvent(this.#options.format, eventId(record.id, entryId), input.type, input.data);
   }
 
   async delete(id: string): Promise<'deleted' | 'running' | 'missing'> {
@@ -309,7 +315,7 @@ export class RedisStore implements JobStore {
     const [status, placed, entries] = reply;
     const history: StoredEvent[] = [];
     for (const [id, fields] of entries) {
-      const decoded = decodeEntry(jobId, id, fields);
+      const decoded = decodeEntry(this.#options.format, jobId, id, fields);
       if (decoded) history.push(decoded.event);
     }
     if (isFinal(status)) {
@@ -468,6 +474,7 @@ function eventId(jobId: string, entryId: string): string {
 }
 
 function decodeEntry(
+  format: EventFormat,
   jobId: string,
   entryId: string,
   fields: string[],
@@ -479,7 +486,7 @@ function decodeEntry(
     else if (fields[i] === 'd') data = fields[i + 1];
   }
   if (type === undefined || data === undefined || !EVENT_TYPES.has(type)) return undefined;
-  return { event: storedEvent(eventId(jobId, entryId), type as JobEventType, data) };
+  return { event: storedEvent(format, eventId(jobId, entryId), type as JobEventType, data) };
 }
 
 /**

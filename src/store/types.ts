@@ -1,5 +1,5 @@
-import type { EventInput, StoredEvent } from '../jobs/events.js';
-import type { JobRecord, JobStatus } from '../jobs/job.js';
+import type { EventInput, StoredEvent } from '../domain/events.js';
+import type { JobRecord, JobStatus } from '../domain/job.js';
 
 /** A request to start a job that carried an `Idempotency-Key`. */
 export interface IdempotencyClaim {
@@ -77,6 +77,8 @@ export interface JobStore {
     lastEventId: string | undefined,
     onLive: (event: StoredEvent) => void,
   ): Promise<Feed>;
+  /** Whether the store can serve requests now (readiness); the memory store always can. */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
   /** Shared stores only: connects the store to this process's runner (leases, cancel relay). */
   attachRunner?(hooks: RunnerHooks): void;

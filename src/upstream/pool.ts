@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { UpstreamConfig, UpstreamReadiness } from '../config.js';
+import type { UpstreamReadiness } from '../config/index.js';
+import type { UpstreamConfig } from '../config/mcp-servers.js';
 import { GatewayError } from '../errors.js';
 import { Upstream, UpstreamUnavailableError, type UpstreamStatus } from './upstream.js';
 

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../config/mcp-servers.js';
 
 const MASK = '[REDACTED]';
 

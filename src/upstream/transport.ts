@@ -2,7 +2,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../config/mcp-servers.js';
 
 /** A transport for one upstream, plus the child's stderr when it is a stdio server. */
 export interface UpstreamTransport {

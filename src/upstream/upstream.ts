@@ -11,7 +11,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../config/mcp-servers.js';
 import { routeProgressFirst, type ProgressNotice } from './progress-fast-path.js';
 import { secretScrubber, type SecretScrubber } from './secret-scrubber.js';
 import { createTransport } from './transport.js';

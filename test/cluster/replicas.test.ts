@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { newJobId } from '../../src/jobs/job.js';
+import { newJobId } from '../../src/domain/job.js';
+import { apiEventFormat } from '../../src/http/event-format.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { JobStore } from '../../src/store/types.js';
 import { ROOT, startGateway } from '../helpers/gateway.js';
@@ -245,6 +246,7 @@ if (redis.skip) {
         leaseTtlMs: 1500,
         leaseRenewMs: 300,
         logger: pino({ level: 'silent' }),
+        format: apiEventFormat,
       });
       t.after(() => writer.close());
       const record = jobRecord({

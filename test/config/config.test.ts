@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { configPathFromArgs, expandEnv, loadConfig, parseUpstreams } from '../../src/config.js';
+import {
+  configPathFromArgs,
+  expandEnv,
+  loadConfig,
+  parseUpstreams,
+} from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { ROOT } from '../helpers/gateway.js';
 

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { demoUpstream } from '../../src/config.js';
+import { demoUpstream } from '../../src/config/index.js';
 import { buildDashboard } from '../../src/dashboard/build.mjs';
 import { fixtureStdio, ROOT, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitUntil } from '../helpers/wait.js';

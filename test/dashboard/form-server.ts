@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { UpstreamConfig } from '../../src/config.js';
+import type { UpstreamConfig } from '../../src/config/index.js';
 import {
   createToolServer,
   defineTool,

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { demoUpstream, loadConfig } from '../../src/config.js';
+import { demoUpstream, loadConfig } from '../../src/config/index.js';
 import { startGateway } from '../helpers/gateway.js';
 import { openSse, parsed } from '../helpers/sse-client.js';
 import { waitUntil } from '../helpers/wait.js';

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import request from 'supertest';
-import type { UpstreamConfig } from '../../src/config.js';
+import type { UpstreamConfig } from '../../src/config/index.js';
 import { ROOT, fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { OpenApiDocument, type Exchange, type Verdict } from '../helpers/openapi-validator.js';
 import { holdRequest, parseResponses, rawExchange } from '../helpers/raw-http.js';

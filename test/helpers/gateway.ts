@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
-import { loadConfig, type Config, type UpstreamConfig } from '../../src/config.js';
-import type { JobView } from '../../src/jobs/job.js';
+import { loadConfig, type Config, type UpstreamConfig } from '../../src/config/index.js';
+import type { JobView } from '../../src/http/job-view.js';
 import { openSse, type SseConnection } from './sse-client.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
-import type { UpstreamConfig } from '../../src/config.js';
+import type { UpstreamConfig } from '../../src/config/index.js';
 import { fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { LEAK, problem } from '../helpers/problem.js';
 import { waitUntil } from '../helpers/wait.js';

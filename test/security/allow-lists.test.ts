@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { loadConfig, type UpstreamConfig } from '../../src/config.js';
+import { loadConfig, type UpstreamConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { fixtureStdio, startGateway } from '../helpers/gateway.js';
 import { ALICE_SECRET, alice, problem } from './support.js';

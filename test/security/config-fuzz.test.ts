@@ -10,8 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { parseKeysFile, type ApiKey } from '../../src/api-keys.js';
-import { loadConfig, parseUpstreams, type Config, type UpstreamConfig } from '../../src/config.js';
+import { parseKeysFile, type ApiKey } from '../../src/access/api-keys.js';
+import {
+  loadConfig,
+  parseUpstreams,
+  type Config,
+  type UpstreamConfig,
+} from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);

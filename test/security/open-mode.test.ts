@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { isLoopbackHost } from '../../src/open-mode.js';
+import { isLoopbackHost } from '../../src/access/open-mode.js';
 import { ROOT } from '../helpers/gateway.js';
 
 /** Settings a developer's shell may have exported must not change what is tested. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
-import { loadConfig, parseUpstreams, type UpstreamConfig } from '../../src/config.js';
+import { loadConfig, parseUpstreams, type UpstreamConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { fixtureStdio } from '../helpers/gateway.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { StoredEvent } from '../../src/jobs/events.js';
-import { newJobId, type JobRecord } from '../../src/jobs/job.js';
+import type { StoredEvent } from '../../src/domain/events.js';
+import { newJobId, type JobRecord } from '../../src/domain/job.js';
 import type { JobStore } from '../../src/store/types.js';
 
 /** Builds a store for one test with these limits; the suite closes it. */

@@ -15,8 +15,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { EventInput, StoredEvent } from '../../src/jobs/events.js';
-import type { JobRecord } from '../../src/jobs/job.js';
+import type { EventInput, StoredEvent } from '../../src/domain/events.js';
+import type { JobRecord } from '../../src/domain/job.js';
+import { apiEventFormat } from '../../src/http/event-format.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Feed, JobStore } from '../../src/store/types.js';
 import { SseParser, type SseEvent } from '../helpers/sse-client.js';
@@ -753,6 +754,11 @@ export function eventLogProperties(
 eventLogProperties(
   'memory',
   async ({ maxEventsPerJob }) =>
-    new MemoryStore({ retentionMs: 60_000, maxJobs: 1000, maxEventsPerJob }),
+    new MemoryStore({
+      retentionMs: 60_000,
+      maxJobs: 1000,
+      maxEventsPerJob,
+      format: apiEventFormat,
+    }),
   { deliveryTimeoutMs: 1_000, synchronousDelivery: true },
 );

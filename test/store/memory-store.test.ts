@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayError } from '../../src/errors.js';
+import { apiEventFormat } from '../../src/http/event-format.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { jobRecord, storeContract } from './contract.js';
 
 storeContract(
   'memory',
   async ({ maxEventsPerJob }) =>
-    new MemoryStore({ retentionMs: 60_000, maxJobs: 1000, maxEventsPerJob }),
+    new MemoryStore({
+      retentionMs: 60_000,
+      maxJobs: 1000,
+      maxEventsPerJob,
+      format: apiEventFormat,
+    }),
 );
 
 test('memory store: finished jobs expire after the retention time', async (t) => {
@@ -16,6 +22,7 @@ test('memory store: finished jobs expire after the retention time', async (t) =>
     retentionMs: 1000,
     maxJobs: 10,
     maxEventsPerJob: 10,
+    format: apiEventFormat,
     now: () => now,
   });
   t.after(() => store.close());
@@ -32,7 +39,12 @@ test('memory store: finished jobs expire after the retention time', async (t) =>
 });
 
 test('memory store: when full, the oldest finished job is evicted; all running → TOO_MANY_JOBS', async (t) => {
-  const store = new MemoryStore({ retentionMs: 60_000, maxJobs: 3, maxEventsPerJob: 10 });
+  const store = new MemoryStore({
+    retentionMs: 60_000,
+    maxJobs: 3,
+    maxEventsPerJob: 10,
+    format: apiEventFormat,
+  });
   t.after(() => store.close());
   const [a, b, c] = [
     jobRecord({ status: 'running' }),

@@ -3,7 +3,8 @@ import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { GatewayError } from '../../src/errors.js';
-import type { StoredEvent } from '../../src/jobs/events.js';
+import type { StoredEvent } from '../../src/domain/events.js';
+import { apiEventFormat } from '../../src/http/event-format.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis-store.js';
 import { deleteKeys, freePort, redisForTests, uniquePrefix } from '../helpers/redis.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -29,6 +30,7 @@ async function openStore(
     leaseTtlMs: 5000,
     leaseRenewMs: 1000,
     logger: pino({ level: 'silent' }),
+    format: apiEventFormat,
     ...patch,
   });
 }
@@ -246,6 +248,7 @@ if (redis.skip) {
           leaseTtlMs: 5000,
           leaseRenewMs: 1000,
           logger: pino({ level: 'silent' }),
+          format: apiEventFormat,
         },
         50,
       );

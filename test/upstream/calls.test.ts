@@ -5,7 +5,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCNotification } from '@modelcontextprotocol/sdk/types.js';
-import type { JobView } from '../../src/jobs/job.js';
+import type { JobView } from '../../src/http/job-view.js';
 import { startHttpFixture } from '../fixtures/http-server.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { parsed, type SseEvent } from '../helpers/sse-client.js';

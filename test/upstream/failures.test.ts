@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JOB_ERRORS } from '../../src/errors.js';
-import type { JobView } from '../../src/jobs/job.js';
+import type { JobView } from '../../src/http/job-view.js';
 import { startHttpFixture } from '../fixtures/http-server.js';
 import { fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { parsed } from '../helpers/sse-client.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { demoUpstream } from '../../src/config.js';
+import { demoUpstream } from '../../src/config/index.js';
 import { startHttpFixture } from '../fixtures/http-server.js';
 import { everythingStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { parsed } from '../helpers/sse-client.js';

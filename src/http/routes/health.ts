@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { UpstreamReadiness } from '../../config.js';
+import type { UpstreamReadiness } from '../../config/index.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
 
 /**

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { sseFrame } from '../../jobs/events.js';
-import { toJobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
 import {
   lastEventIdOf,
   serveEventStream,
   type EventStreamDeps,
   type StreamFraming,
-} from '../event-stream.js';
+} from '../subscription.js';
+import { toJobView } from '../job-view.js';
+import { sseFrame } from '../sse-frame.js';
 import { jobParams } from '../schemas.js';
 
 /**
@@ -21,7 +21,7 @@ const singleJob: StreamFraming = {
 
 /**
  * GET /v1/jobs/{id}/events. @fastify/sse only sends the headers ('manual' kind: no Accept
- * negotiation, so curl's `*\/*` works); frames are written by our own SseStream (PITFALLS.md).
+ * negotiation, so curl's `*\/*` works); frames are written by our own SseWriter (PITFALLS.md).
  */
 export function registerJobEventsRoute(
   app: FastifyInstance,

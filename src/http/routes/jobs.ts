@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { toJobView, type JobRecord, type JobView } from '../../jobs/job.js';
+import type { JobRecord } from '../../domain/job.js';
 import type { JobService } from '../../jobs/job-service.js';
+import { toJobView, type JobView } from '../job-view.js';
 import type { StreamTokens } from '../stream-token.js';
 import {
   IDEMPOTENCY_KEY,

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { sseFrame } from '../../jobs/events.js';
-import { toJobView } from '../../jobs/job.js';
 import type { JobService } from '../../jobs/job-service.js';
 import {
   lastEventIdOf,
   serveEventStream,
   type EventStreamDeps,
   type StreamFraming,
-} from '../event-stream.js';
+} from '../subscription.js';
+import { toJobView } from '../job-view.js';
+import { sseFrame } from '../sse-frame.js';
 
 /** Most jobs one connection may follow. */
 export const MAX_JOBS_PER_STREAM = 50;

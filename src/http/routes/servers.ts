@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AccessPolicy } from '../../access.js';
+import type { AccessPolicy } from '../../access/access-policy.js';
 import { GatewayError } from '../../errors.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
 import { serverParams } from '../schemas.js';

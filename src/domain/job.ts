@@ -4,8 +4,10 @@ import type { JobError } from '../errors.js';
 /** A job's lifecycle: `queued` → `running` → one of the final states. */
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** The states a job never leaves. */
 export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/** Whether `status` is final (nothing is written for the job after its `done`). */
 export const isFinal = (status: JobStatus): boolean => FINAL_STATUSES.has(status);
 
 /** The latest progress of a job, as clients see it. */
@@ -34,11 +36,6 @@ export interface JobRecord {
   timeoutMs: number;
   idleTimeoutMs: number;
 }
-
-/** The job as every response and `status`/`done` event shows it (CONTRACT.md). */
-export type JobView = Omit<JobRecord, 'owner' | 'timeoutMs' | 'idleTimeoutMs'> & {
-  links: { self: string; events: string; cancel: string };
-};
 
 /** Job ids: a time prefix (so ids sort by creation) and 80 random bits, lowercase base32. */
 export const JOB_ID_PATTERN = /^[0-9a-v]{26}$/;
@@ -71,23 +68,7 @@ export function newJobId(now = Date.now()): string {
   return time + digits.map((d) => BASE32[d]).join('');
 }
 
-export function toJobView(record: JobRecord): JobView {
-  const self = `/v1/jobs/${record.id}`;
-  return {
-    id: record.id,
-    server: record.server,
-    tool: record.tool,
-    status: record.status,
-    createdAt: record.createdAt,
-    startedAt: record.startedAt,
-    finishedAt: record.finishedAt,
-    progress: record.progress,
-    result: record.result ?? null,
-    error: record.error,
-    links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
-  };
-}
-
+/** A progress notification as clients see it, with `percent` worked out when `total` is known. */
 export function toProgress(progress: number, total?: number, message?: string): Progress {
   const known = typeof total === 'number' && Number.isFinite(total) && total > 0;
   return {

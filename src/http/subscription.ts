@@ -1,10 +1,10 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { StoredEvent } from '../jobs/events.js';
-import type { JobRecord } from '../jobs/job.js';
+import type { StoredEvent } from '../domain/events.js';
+import type { JobRecord } from '../domain/job.js';
 import type { Feed, JobStore } from '../store/types.js';
-import { SseStream, type CloseReason, type SseStreamOwner } from './sse-stream.js';
-import type { StreamRegistry } from './stream-registry.js';
+import { SseWriter, type SseWriterOwner } from './sse-writer.js';
+import type { CloseReason, StreamRegistry } from './stream-registry.js';
 
 /**
  * The client's resume position: the `Last-Event-ID` header (what EventSource sends on reconnect)
@@ -33,6 +33,7 @@ export interface StreamObserver {
   slowSubscriberDisconnected(): void;
 }
 
+/** What serving an event stream needs. */
 export interface EventStreamDeps {
   store: JobStore;
   /** The open streams, their settings (`sse`) and their clock. */
@@ -85,7 +86,7 @@ export async function serveEventStream(
 
   writeStreamHead(reply);
   reply.sse.keepAlive();
-  const stream = new SseStream(reply.raw, deps.streams, subscription);
+  const stream = new SseWriter(reply.raw, deps.streams, subscription);
   // @fastify/sse already listens for the response's close and error: no listener of our own.
   reply.sse.onClose(() => stream.clientGone());
   if (!reply.sse.isConnected) stream.clientGone();
@@ -103,9 +104,9 @@ export async function serveEventStream(
 /**
  * One client's subscription to some jobs' events: where it is in each job's log, which `done`s
  * it still waits for, and the store's stop functions. Its fields are all a long-lived idle
- * stream keeps besides the SseStream (no closures over the request's locals, and no history).
+ * stream keeps besides the SseWriter (no closures over the request's locals, and no history).
  */
-class Subscription implements SseStreamOwner {
+class Subscription implements SseWriterOwner {
   readonly #request: FastifyRequest;
   readonly #deps: EventStreamDeps;
   readonly #framing: StreamFraming;
@@ -117,7 +118,7 @@ class Subscription implements SseStreamOwner {
   readonly #stops: Array<() => void> = [];
   /** Live events that arrive before the stream is open, in order. */
   #early: Array<[number, StoredEvent]> | undefined = [];
-  #stream: SseStream | undefined;
+  #stream: SseWriter | undefined;
 
   constructor(
     request: FastifyRequest,
@@ -164,7 +165,7 @@ class Subscription implements SseStreamOwner {
   }
 
   /** Writes the opening frames; from now on live events go straight to `stream`. */
-  attach(stream: SseStream, frames: string): void {
+  attach(stream: SseWriter, frames: string): void {
     this.#stream = stream;
     if (stream.open(frames) && this.#pending === 0) stream.end();
   }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8, `::1`

@@ -1,10 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { StreamRegistry } from './stream-registry.js';
-
-export type CloseReason = 'ended' | 'client-gone' | 'too-slow' | 'max-age' | 'shutdown';
+import type { CloseReason, RegisteredStream, StreamRegistry } from './stream-registry.js';
 
 /** Told once when a stream closes, for whatever reason. */
-export interface SseStreamOwner {
+export interface SseWriterOwner {
   streamClosed(reason: CloseReason): void;
 }
 
@@ -19,17 +17,17 @@ const HEARTBEAT = ': keep-alive\n\n';
  * after `heartbeatMs` without a write, the end after `maxStreamAgeMs`), and whoever sees the
  * client go calls `clientGone` (the route, through @fastify/sse's close callbacks).
  */
-export class SseStream {
+export class SseWriter implements RegisteredStream {
   readonly #res: ServerResponse;
   readonly #registry: StreamRegistry;
-  readonly #owner: SseStreamOwner;
+  readonly #owner: SseWriterOwner;
   readonly #openedAt: number;
   #lastWriteAt: number;
   #closed = false;
   /** The backlog bound; the opening replay raises it by its own size, so history never counts. */
   #limit: number;
 
-  constructor(res: ServerResponse, registry: StreamRegistry, owner: SseStreamOwner) {
+  constructor(res: ServerResponse, registry: StreamRegistry, owner: SseWriterOwner) {
     this.#res = res;
     this.#registry = registry;
     this.#owner = owner;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import { readJsonFile } from './json-file.js';
+import { ConfigError } from '../errors.js';
+import { readJsonFile } from '../config/json-file.js';
 
 /**
  * An API key: `name` identifies the caller (jobs belong to it), `secret` is the bearer token.

@@ -2,7 +2,7 @@
  * The throughput floor: the bench upstream's `flood` called directly with the SDK's Client over
  * StdioClientTransport, in this one process, no gateway. Two variants:
  * - `onprogress`: the SDK's own progress routing (the last notifications can be lost when they
- *   arrive with the result, typescript-sdk #2580, PITFALLS.md); we count what it delivered.
+ *   arrive with the result, typescript-sdk #2580, docs/pitfalls.md#progress-that-races-the-result); we count what it delivered.
  * - `handler`: our own `_meta.progressToken` and `setNotificationHandler(ProgressNotificationSchema)`,
  *   as the gateway does; everything arrives before the result resolves.
  * IPC: `{type:'run', variant, count, warmup}` → `{type:'result', run: {ms, received, inOrder,

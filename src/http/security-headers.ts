@@ -25,7 +25,7 @@ export function setSecurityHeaders(reply: FastifyReply, json: boolean): void {
 
 /**
  * Security headers (see `setSecurityHeaders`). Those of every response are set when the request
- * arrives, because event streams skip `onSend` (@fastify/sse, PITFALLS.md) and send the headers
+ * arrives, because event streams skip `onSend` (docs/pitfalls.md#onsend-hooks-are-skipped) and send the headers
  * set so far; those of JSON answers (problems included) in `onSend`, once the type is known.
  * Problems sent before routing (a path that is not valid percent-encoding) run neither hook:
  * `sendProblem` sets them itself.

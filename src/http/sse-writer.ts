@@ -11,7 +11,7 @@ const HEARTBEAT = ': keep-alive\n\n';
 /**
  * Writes pre-serialised SSE frames to one response. Never waits for `drain`: a write that finds
  * the socket's unsent backlog already past the bound destroys the socket instead (ending it would
- * wait for the backlog to drain first, PITFALLS.md), so one slow reader never holds memory or the
+ * wait for the backlog to drain first, docs/pitfalls.md#ending-a-back-pressured-socket), so one slow reader never holds memory or the
  * sender.
  * It holds no timer and no listener of its own: the registry's clock calls `tick` (a heartbeat
  * after `heartbeatMs` without a write, the end after `maxStreamAgeMs`), and whoever sees the

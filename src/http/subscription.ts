@@ -9,7 +9,7 @@ import type { CloseReason, StreamRegistry } from './stream-registry.js';
 /**
  * The client's resume position: the `Last-Event-ID` header (what EventSource sends on reconnect)
  * wins over `?lastEventId=` (for a first connect). Anything at all is accepted: an id the store
- * cannot place just replays what is retained (CONTRACT.md), so it is never an error.
+ * cannot place just replays what is retained (docs/event-stream.md#resume), so it is never an error.
  */
 export function lastEventIdOf(request: FastifyRequest): string | undefined {
   const header = request.headers['last-event-id'];

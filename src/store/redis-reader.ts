@@ -14,7 +14,7 @@ function compareDecimal(a: string, b: string): number {
 }
 
 export interface StreamReaderOptions<T> {
-  /** A connection of its own: a blocked XREAD holds it (PITFALLS.md). */
+  /** A connection of its own: a blocked XREAD holds it (docs/pitfalls.md#blocking-reads-hold-their-connection). */
   blocking: Redis;
   /** Any other connection, used to CLIENT UNBLOCK the reader when the followed set changes. */
   command: Redis;

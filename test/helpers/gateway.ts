@@ -55,7 +55,7 @@ export interface TestGateway {
 
 /**
  * Starts a gateway on 127.0.0.1:0 with the given upstreams and settings (environment variable
- * names, as CONTRACT.md fixes them). Closed automatically after the test.
+ * names, as docs/configuration.md#environment-variables lists them). Closed automatically after the test.
  */
 export async function startGateway(
   t: TestContext | undefined,

@@ -1,5 +1,5 @@
 /**
- * GET /v1/jobs/{id}/events against CONTRACT.md "The event stream": headers, the opening snapshot,
+ * GET /v1/jobs/{id}/events against docs/event-stream.md: headers, the opening snapshot,
  * ids, history + live with no gap, resume, 204 after done, retention, and a real EventSource.
  */
 import assert from 'node:assert/strict';

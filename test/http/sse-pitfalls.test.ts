@@ -1,5 +1,5 @@
 /**
- * The event stream against PITFALLS.md (@fastify/sse 0.6.0, Node 20): heartbeats, framing of
+ * The event stream against docs/pitfalls.md (@fastify/sse 0.6.0, Node 20): heartbeats, framing of
  * hostile strings, ids the plugin would drop, shutdown with open streams, curl's request, slow
  * subscribers and back-pressure, and listeners left behind.
  */

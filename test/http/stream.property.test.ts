@@ -1,5 +1,5 @@
 /**
- * Property-based tests of the event streams over a real socket (CONTRACT.md "The event stream"):
+ * Property-based tests of the event streams over a real socket (docs/event-stream.md):
  * a job (or two) runs on the fixture upstream while a few subscribers connect (with no id, with
  * the last id they saw, with a junk or foreign id; by header, by `?lastEventId=`, or both),
  * read a while and disconnect, in a random order, until everyone has seen `done`.
@@ -182,7 +182,7 @@ async function connect(target: Target, sub: Subscriber, action: Action & { op: '
     if (cursor !== undefined && cursor !== '') headers['last-event-id'] = cursor;
     if (action.via === 'header-over-query') query = action.junkQuery;
   }
-  // The header wins when it is there and not empty (CONTRACT.md); `?lastEventId=` otherwise.
+  // The header wins when it is there and not empty (docs/event-stream.md#resume); `?lastEventId=` otherwise.
   const effective = headers['last-event-id'] ?? query;
   count(`connect ${action.from} by ${action.via}`);
   const qs = query === undefined ? '' : `lastEventId=${encodeURIComponent(query)}`;

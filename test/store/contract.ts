@@ -35,7 +35,7 @@ const progress = (n: number) => ({
 });
 
 /**
- * The behaviour every JobStore must have (CONTRACT.md's event-stream rules live here): run by
+ * The behaviour every JobStore must have (the rules of docs/event-stream.md live here): run by
  * test/store/memory-store.test.ts and by the Redis store's test against a real Redis.
  */
 export function storeContract(name: string, makeStore: StoreFactory): void {

@@ -1,5 +1,5 @@
 /**
- * Property-based tests of a JobStore's event log (CONTRACT.md "The event stream"): random
+ * Property-based tests of a JobStore's event log (docs/event-stream.md): random
  * interleavings of appends, subscriptions (no cursor, a resumed cursor, any committed id, junk,
  * another job's id), stops (also from inside another subscriber's callback), status changes and
  * `done`, checked against a model that only uses what `commit` returned.

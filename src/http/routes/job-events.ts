@@ -21,7 +21,7 @@ const singleJob: StreamFraming = {
 
 /**
  * GET /v1/jobs/{id}/events. @fastify/sse only sends the headers ('manual' kind: no Accept
- * negotiation, so curl's `*\/*` works); frames are written by our own SseWriter (PITFALLS.md).
+ * negotiation, so curl's `*\/*` works); frames are written by our own SseWriter (docs/pitfalls.md#manual-streams).
  */
 export function registerJobEventsRoute(
   app: FastifyInstance,

@@ -22,7 +22,7 @@ export function registerJobRoutes(
   /** Route config for `POST /v1/jobs` (its rate limit). */
   startConfig: FastifyContextConfig = {},
 ): void {
-  // With API keys on, `links.events` carries a short-lived token for EventSource (CONTRACT.md).
+  // With API keys on, `links.events` carries a short-lived token for EventSource (docs/authentication.md#stream-tokens).
   const present = (record: JobRecord, owner: string | null): JobView => {
     const view = toJobView(record);
     if (!tokens || owner === null) return view;

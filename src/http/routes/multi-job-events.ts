@@ -70,7 +70,7 @@ export function registerMultiJobEventsRoute(
           `One stream follows at most ${MAX_JOBS_PER_STREAM} jobs`,
         );
       }
-      // Any job the caller cannot see makes the whole request 404 (CONTRACT.md).
+      // Any job the caller cannot see makes the whole request 404 (docs/event-stream.md#multi-job-streams).
       const records = await Promise.all(ids.map((id) => deps.jobs.get(request.owner, id)));
       const cursor = lastEventIdOf(request);
       const framing: StreamFraming = {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AccessPolicy } from './access.js';
 import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
+import { loadApiDescription } from './http/api-description.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import { registerCors } from './http/cors.js';
@@ -190,14 +191,16 @@ export async function buildApp(
     isClosing: () => closing,
     storeReady: async () => (store instanceof RedisStore ? store.ready() : true),
   });
-  registerServerRoutes(app, pool, access);
-  registerJobRoutes(app, jobs, tokens, startJobConfig);
-  registerStreamTokenRoute(app, jobs, tokens);
+  // openapi.yaml, read once: the request schemas of the routes below come from it.
+  const api = loadApiDescription();
+  registerServerRoutes(app, api, pool, access);
+  registerJobRoutes(app, api, jobs, tokens, startJobConfig);
+  registerStreamTokenRoute(app, api, jobs, tokens);
   const streamDeps = { jobs, store, streams, observer: metrics };
-  registerJobEventsRoute(app, streamDeps);
-  registerMultiJobEventsRoute(app, streamDeps);
+  registerJobEventsRoute(app, api, streamDeps);
+  registerMultiJobEventsRoute(app, api, streamDeps);
   registerMetricsRoute(app, metrics);
-  await registerApiDocs(app);
+  await registerApiDocs(app, api);
   registerDashboard(app);
 
   // Streams must end before the server closes, or close() waits for them (PITFALLS.md).

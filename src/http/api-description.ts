@@ -223,7 +223,7 @@ function fromDocument(document: OpenApiDocument, file: string): ApiDescription {
     if (type === 'integer' || type === 'number') {
       // `minimum` and `maximum` tell the reader; `pattern` spells out the decimals accepted.
       if (typeof rest.pattern !== 'string')
-        fail(where, `a ${type} query parameter needs a pattern`);
+        fail(where, `a query parameter of type ${type} needs a pattern`);
       return { type: 'string', pattern: rest.pattern };
     }
     if (type === 'array' && isObject(rest.items)) {

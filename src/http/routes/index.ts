@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { loadApiDescription } from '../api-description.js';
 import { registerApiDocs } from './api-docs.js';
 import { registerDashboard } from './dashboard.js';
 import { registerHealthRoutes } from './health.js';
@@ -17,20 +18,22 @@ import { registerStreamTokenRoute } from './stream-tokens.js';
 export default fp(
   async function routes(app: FastifyInstance) {
     const { config, store, upstreams, jobs, streams, metrics, access, streamTokens } = app;
+    // openapi.yaml, read once: the request schemas of the routes below come from it.
+    const api = loadApiDescription();
     registerHealthRoutes(app, {
       pool: upstreams,
       readiness: config.upstream.readiness,
       isClosing: () => jobs.shuttingDown,
       storeReady: () => store.ready(),
     });
-    registerServerRoutes(app, upstreams, access);
-    registerJobRoutes(app, jobs, streamTokens, app.jobRateLimit);
-    registerStreamTokenRoute(app, jobs, streamTokens);
+    registerServerRoutes(app, api, upstreams, access);
+    registerJobRoutes(app, api, jobs, streamTokens, app.jobRateLimit);
+    registerStreamTokenRoute(app, api, jobs, streamTokens);
     const streamDeps = { jobs, store, streams, observer: metrics };
-    registerJobEventsRoute(app, streamDeps);
-    registerMultiJobEventsRoute(app, streamDeps);
+    registerJobEventsRoute(app, api, streamDeps);
+    registerMultiJobEventsRoute(app, api, streamDeps);
     registerMetricsRoute(app, metrics);
-    await registerApiDocs(app);
+    await registerApiDocs(app, api);
     registerDashboard(app);
   },
   {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobService } from '../../jobs/job-service.js';
+import type { ApiDescription } from '../api-description.js';
 import {
   lastEventIdOf,
   serveEventStream,
@@ -8,7 +9,6 @@ import {
 } from '../subscription.js';
 import { toJobView } from '../job-view.js';
 import { sseFrame } from '../sse-frame.js';
-import { jobParams } from '../schemas.js';
 
 /**
  * One job's stream: ids are the store's event ids and every event's frame was serialised once,
@@ -25,13 +25,14 @@ const singleJob: StreamFraming = {
  */
 export function registerJobEventsRoute(
   app: FastifyInstance,
+  api: ApiDescription,
   deps: EventStreamDeps & { jobs: JobService },
 ): void {
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/events',
     {
       sse: { kind: 'manual', heartbeat: false },
-      schema: { params: jobParams },
+      schema: { params: api.params('streamJobEvents') },
     },
     async (request, reply) => {
       const record = await deps.jobs.get(request.owner, request.params.id);

@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
+import type { components, operations } from '../../client/openapi-types.js';
 import { GatewayError } from '../../errors.js';
 import type { JobRecord } from '../../domain/job.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { ApiDescription } from '../api-description.js';
 import { toJobView, type JobView } from '../job-view.js';
 import type { StreamTokens } from '../stream-token.js';
-import {
-  IDEMPOTENCY_KEY,
-  jobParams,
-  listJobsQuery,
-  startJobBody,
-  type ListJobsQuery,
-  type StartJobBody,
-} from '../schemas.js';
+
+/** openapi.yaml's StartJobRequest (the client's types are generated from the same document). */
+type StartJobBody = components['schemas']['StartJobRequest'];
+/** listJobs' query parameters as they arrive: `limit` is still text. */
+type ListJobsQuery = Omit<NonNullable<operations['listJobs']['parameters']['query']>, 'limit'> & {
+  limit?: string;
+};
 
 /** POST/GET /v1/jobs, GET/DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel. */
 export function registerJobRoutes(
   app: FastifyInstance,
+  api: ApiDescription,
   jobs: JobService,
   tokens: StreamTokens | undefined,
   /** Route config for `POST /v1/jobs` (its rate limit). */
@@ -30,15 +32,17 @@ export function registerJobRoutes(
     return { ...view, links: { ...view.links, events: `${view.links.events}?token=${token}` } };
   };
 
+  const idempotencyKey = api.headerPattern('IdempotencyKey');
+
   app.post<{ Body: StartJobBody }>(
     '/v1/jobs',
-    { schema: { body: startJobBody }, config: startConfig },
+    { schema: { body: api.body('startJob') }, config: startConfig },
     async (request, reply) => {
       const body = request.body;
       const key = request.headers['idempotency-key'];
       let idempotency: { key: string; fingerprint: string } | undefined;
       if (key !== undefined) {
-        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+        if (typeof key !== 'string' || !idempotencyKey.test(key)) {
           throw new GatewayError(
             'INVALID_REQUEST',
             'Idempotency-Key must be 1-255 visible ASCII characters',
@@ -65,7 +69,7 @@ export function registerJobRoutes(
 
   app.get<{ Querystring: ListJobsQuery }>(
     '/v1/jobs',
-    { schema: { querystring: listJobsQuery } },
+    { schema: { querystring: api.querystring('listJobs', { closed: true }) } },
     async (request) => {
       const { status, server, cursor } = request.query;
       const page = await jobs.list({
@@ -81,13 +85,13 @@ export function registerJobRoutes(
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { schema: { params: jobParams } },
+    { schema: { params: api.params('getJob') } },
     async (request) => present(await jobs.get(request.owner, request.params.id), request.owner),
   );
 
   app.post<{ Params: { id: string } }>(
     '/v1/jobs/:id/cancel',
-    { schema: { params: jobParams } },
+    { schema: { params: api.params('cancelJob') } },
     async (request, reply) => {
       const record = await jobs.cancel(request.owner, request.params.id);
       return reply.code(202).send(present(record, request.owner));
@@ -96,7 +100,7 @@ export function registerJobRoutes(
 
   app.delete<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { schema: { params: jobParams } },
+    { schema: { params: api.params('deleteJob') } },
     async (request, reply) => {
       await jobs.remove(request.owner, request.params.id);
       return reply.code(204).send();

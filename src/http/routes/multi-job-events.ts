@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { ApiDescription } from '../api-description.js';
 import {
   lastEventIdOf,
   serveEventStream,
@@ -37,26 +38,16 @@ function withJobId(jobId: string, data: string): string {
  */
 export function registerMultiJobEventsRoute(
   app: FastifyInstance,
+  api: ApiDescription,
   deps: EventStreamDeps & { jobs: JobService },
 ): void {
   app.get<{ Querystring: { job?: string | string[] } }>(
     '/v1/events',
     {
       sse: { kind: 'manual', heartbeat: false },
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: {
-            job: {
-              anyOf: [
-                { type: 'string' },
-                // Repeated ids count once: the handler bounds the distinct ones.
-                { type: 'array', items: { type: 'string' } },
-              ],
-            },
-          },
-        },
-      },
+      // Only `job` is checked here (a string, or an array when repeated); repeated ids count
+      // once, so the handler bounds the distinct ones and says when none is named.
+      schema: { querystring: api.querystring('streamManyJobEvents', { only: ['job'] }) },
     },
     async (request, reply) => {
       const given = request.query.job;

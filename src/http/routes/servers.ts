@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AccessPolicy } from '../../access/access-policy.js';
 import { GatewayError } from '../../errors.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
-import { serverParams } from '../schemas.js';
+import type { ApiDescription } from '../api-description.js';
 
 /**
  * GET /v1/servers and GET /v1/servers/{name}/tools, each showing only what the caller's key may
@@ -10,6 +10,7 @@ import { serverParams } from '../schemas.js';
  */
 export function registerServerRoutes(
   app: FastifyInstance,
+  api: ApiDescription,
   pool: UpstreamPool,
   access: AccessPolicy,
 ): void {
@@ -19,7 +20,7 @@ export function registerServerRoutes(
 
   app.get<{ Params: { name: string } }>(
     '/v1/servers/:name/tools',
-    { schema: { params: serverParams } },
+    { schema: { params: api.params('listServerTools') } },
     async (request) => {
       const { name } = request.params;
       if (!access.allowsServer(request.owner, name)) {

@@ -1,22 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobService } from '../../jobs/job-service.js';
+import type { ApiDescription } from '../api-description.js';
 import type { StreamTokens } from '../stream-token.js';
-import { MAX_JOBS_PER_STREAM } from './multi-job-events.js';
-
-const body = {
-  type: 'object',
-  required: ['jobs'],
-  additionalProperties: false,
-  properties: {
-    // Any string: one that is not the caller's job is 404, as everywhere else.
-    jobs: {
-      type: 'array',
-      minItems: 1,
-      maxItems: MAX_JOBS_PER_STREAM,
-      items: { type: 'string', minLength: 1, maxLength: 128 },
-    },
-  },
-} as const;
 
 /**
  * POST /v1/stream-tokens: a short-lived token for a `/v1/events` set, so a browser's
@@ -26,12 +11,13 @@ const body = {
  */
 export function registerStreamTokenRoute(
   app: FastifyInstance,
+  api: ApiDescription,
   jobs: JobService,
   tokens: StreamTokens | undefined,
 ): void {
   app.post<{ Body: { jobs: string[] } }>(
     '/v1/stream-tokens',
-    { schema: { body } },
+    { schema: { body: api.body('createStreamToken') } },
     async (request) => {
       const ids = [...new Set(request.body.jobs)];
       await Promise.all(ids.map((id) => jobs.get(request.owner, id)));

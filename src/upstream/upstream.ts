@@ -12,30 +12,15 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config.js';
+import type { CallHandlers } from './call-handlers.js';
 import { routeProgressFirst, type ProgressNotice } from './progress-fast-path.js';
 import { secretScrubber, type SecretScrubber } from './secret-scrubber.js';
 import { createTransport } from './transport.js';
 
+export type { CallHandlers, LogMessage, ProgressUpdate } from './call-handlers.js';
+
 /** Connection state of an upstream, as `GET /v1/servers` shows it. */
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed';
-
-export interface ProgressUpdate {
-  progress: number;
-  total?: number;
-  message?: string;
-}
-
-export interface LogMessage {
-  level: string;
-  logger: string | null;
-  data: unknown;
-}
-
-/** Where one call's notifications go. */
-export interface CallHandlers {
-  onProgress(update: ProgressUpdate): void;
-  onLog(message: LogMessage): void;
-}
 
 export interface UpstreamStatus {
   name: string;

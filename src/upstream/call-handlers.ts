@@ -19,7 +19,8 @@ export interface LogMessage {
 }
 
 /** A task's status as MCP names it (both protocol generations use these five). */
-export type UpstreamTaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+export type UpstreamTaskStatus =
+  'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
 
 /** The call runs as an upstream task: created, or its status or status text changed. */
 export interface TaskUpdate {

@@ -30,6 +30,8 @@ export const DEFAULT_TASK_POLL_MS = 1000;
 const POLL_TIMEOUT_MS = 60_000;
 /** How long the best-effort `tasks/cancel` sent on abort may take. */
 const CANCEL_TIMEOUT_MS = 5000;
+/** How many `tasks/get` in a row may fail to reach the upstream before the call fails. */
+const MAX_SEND_FAILURES = 3;
 // The longest timer Node accepts; our own deadlines (the job's signal) end calls first.
 const NO_SDK_TIMEOUT = 2 ** 31 - 1;
 
@@ -121,6 +123,7 @@ class TaskFollower {
   #lastNews = Date.now();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  #sendFailures = 0;
   #resultRequested = false;
   #settled = false;
   #resolve!: (result: CallToolResult) => void;
@@ -242,6 +245,7 @@ class TaskFollower {
       .then(
         (task) => {
           this.#lastNews = Date.now();
+          this.#sendFailures = 0;
           this.#apply(task);
         },
         (error: unknown) => {
@@ -249,6 +253,16 @@ class TaskFollower {
           if (this.#settled) return;
           // A slow answer is retried; with tasks/result under way its answer decides.
           if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return;
+          // Not an answer: the request did not get through. The shared session's own check
+          // closes a session that is gone (sessionClosed); a few in a row end the call anyway.
+          if (!(error instanceof McpError)) {
+            if (++this.#sendFailures < MAX_SEND_FAILURES) return;
+            const reason = error instanceof Error ? error.message : String(error);
+            error = new McpError(
+              ErrorCode.ConnectionClosed,
+              `Connection closed (the upstream stopped answering: ${reason})`,
+            );
+          }
           if (this.#resultRequested && !isClosed(error)) {
             this.#o.log.debug(
               { err: error, taskId: this.#id },

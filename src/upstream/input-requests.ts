@@ -3,7 +3,6 @@ import {
   ElicitRequestSchema,
   ErrorCode,
   LoggingMessageNotificationSchema,
-  McpError,
   TaskStatusNotificationSchema,
   type ElicitRequest,
   type ElicitResult,
@@ -89,7 +88,7 @@ export function routeToCalls(client: Client, calls: CallRegistry, log: Logger): 
   // Sampling and roots cannot be registered without declaring them, so they land here.
   client.fallbackRequestHandler = async (request) => {
     const feature = REFUSED[request.method];
-    if (!feature) throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
+    if (!feature) throw refusal('Method not found');
     const message = `mcp-progress-gateway does not support ${feature}`;
     const found = calls.attribute((request.params as { _meta?: unknown } | undefined)?._meta);
     if (found) {
@@ -101,8 +100,13 @@ export function routeToCalls(client: Client, calls: CallRegistry, log: Logger): 
     } else {
       log.warn({ method: request.method }, `${message}; refused a request that belongs to no call`);
     }
-    throw new McpError(ErrorCode.MethodNotFound, message);
+    throw refusal(message);
   };
+}
+
+/** A -32601 error whose message goes on the wire as it is (McpError would prefix it). */
+function refusal(message: string): Error {
+  return Object.assign(new Error(message), { code: ErrorCode.MethodNotFound });
 }
 
 function toInputRequest(request: ElicitRequest): InputRequest {

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { readJsonFile } from './json-file.js';
 
 /** How to reach one upstream MCP server. */
-export type UpstreamConfig =
+export type UpstreamConfig = (
   | {
       name: string;
       transport: 'stdio';
@@ -17,7 +17,23 @@ export type UpstreamConfig =
       transport: 'streamable-http' | 'sse';
       url: string;
       headers: Record<string, string>;
-    };
+    }
+) &
+  UpstreamCallSettings;
+
+/** How calls to one upstream run; each is absent when the entry leaves it at its default. */
+export interface UpstreamCallSettings {
+  /**
+   * Task-backed calls: `auto` (default) runs tools marked `taskSupport: required` as tasks, and
+   * `optional` ones when the upstream declares the tasks capability; `always` runs every tool that
+   * allows it as a task; `never` makes plain calls only (a task-only tool then fails).
+   */
+  tasks?: 'auto' | 'always' | 'never';
+  /** `shared` (default): one session for every job; `session-per-job`: a session per call. */
+  isolation?: 'shared' | 'session-per-job';
+  /** Which protocol generation to speak; `auto` (default) lets the gateway pick. */
+  protocol?: 'auto' | '2025-11-25' | '2026-07-28';
+}
 
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -42,6 +58,22 @@ const urlEntry = z.looseObject({
     ),
   headers: stringMap.default({}),
 });
+const callSettings = z.object({
+  tasks: z.enum(['auto', 'always', 'never']).optional(),
+  isolation: z.enum(['shared', 'session-per-job']).optional(),
+  protocol: z.enum(['auto', '2025-11-25', '2026-07-28']).optional(),
+});
+
+/** The entry's call settings that it names (unknown keys of the entry are ignored). */
+function parseCallSettings(entry: unknown, where: string): UpstreamCallSettings {
+  const { tasks, isolation, protocol } = entry as Record<string, unknown>;
+  const parsed = callSettings.safeParse({ tasks, isolation, protocol });
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, where));
+  return Object.fromEntries(
+    Object.entries(parsed.data).filter(([, value]) => value !== undefined),
+  ) as UpstreamCallSettings;
+}
+
 const fileSchema = z.looseObject({
   mcpServers: z.record(z.string(), z.looseObject({ disabled: z.boolean().optional() })),
 });
@@ -97,19 +129,26 @@ export function parseUpstreams(
       );
     }
     const expanded = expandEnv(raw, env, `${source}: ${where}`);
+    const settings = parseCallSettings(expanded, `${source}: ${where}`);
     const hasUrl = typeof (expanded as { url?: unknown }).url === 'string';
     const type = (expanded as { type?: unknown }).type;
     if (type === 'stdio' || (!hasUrl && type === undefined)) {
       const entry = stdioEntry.safeParse(expanded);
       if (!entry.success) throw new ConfigError(`${source}: ${describeIssues(entry.error, where)}`);
       const { command, args, env: childEnv, cwd } = entry.data;
-      upstreams.push({ name, transport: 'stdio', command, args, env: childEnv, cwd });
+      upstreams.push({ name, transport: 'stdio', command, args, env: childEnv, cwd, ...settings });
       continue;
     }
     const entry = urlEntry.safeParse(expanded);
     if (!entry.success) throw new ConfigError(`${source}: ${describeIssues(entry.error, where)}`);
     const transport = entry.data.type === 'sse' ? 'sse' : 'streamable-http';
-    upstreams.push({ name, transport, url: entry.data.url, headers: entry.data.headers });
+    upstreams.push({
+      name,
+      transport,
+      url: entry.data.url,
+      headers: entry.data.headers,
+      ...settings,
+    });
   }
   return upstreams;
 }

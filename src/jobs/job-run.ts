@@ -79,7 +79,12 @@ export class JobRun {
         this.#record.tool,
         this.#args,
         this.#controller.signal,
-        { onProgress: (u) => this.#onProgress(u), onLog: (m) => this.#onLog(m) },
+        {
+          onProgress: (u) => this.#onProgress(u),
+          onLog: (m) => this.#onLog(m),
+          onTask: () => {},
+          onInputRequest: async () => ({ action: 'decline' }),
+        },
       );
       if (result.isError) {
         this.#finish('failed', toolError(result), result);

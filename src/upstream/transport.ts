@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamConfig } from '../config/mcp-servers.js';
+import { tagResponseStreams } from './stream-tags.js';
 
 /** A transport for one upstream, plus the child's stderr when it is a stdio server. */
 export interface UpstreamTransport {
@@ -28,6 +29,8 @@ export function createTransport(config: UpstreamConfig): UpstreamTransport {
       return {
         transport: new StreamableHTTPClientTransport(new URL(config.url), {
           requestInit: { headers: config.headers },
+          // Marks what a call's own response streams carry, to tie it to the call.
+          fetch: tagResponseStreams(),
         }),
         stderr: null,
       };

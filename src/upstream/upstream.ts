@@ -3,39 +3,29 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CallToolResultSchema,
   ErrorCode,
-  LoggingMessageNotificationSchema,
+  LATEST_PROTOCOL_VERSION,
   McpError,
   ProgressNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config/mcp-servers.js';
+import type { CallHandlers } from './call-handlers.js';
 import { routeProgressFirst, type ProgressNotice } from './progress-fast-path.js';
 import { secretScrubber, type SecretScrubber } from './secret-scrubber.js';
 import { createTransport } from './transport.js';
+import { CallRegistry, type ActiveCall } from './call-attribution.js';
+import { CLIENT_CAPABILITIES, routeToCalls } from './input-requests.js';
+import { captureProtocolVersion, unsupportedVersions } from './protocol-version.js';
+import { callAsTask, runsAsTask } from './task-call.js';
+
+export type { CallHandlers, LogMessage, ProgressUpdate } from './call-handlers.js';
 
 /** Connection state of an upstream, as `GET /v1/servers` shows it. */
 export type UpstreamState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed';
-
-export interface ProgressUpdate {
-  progress: number;
-  total?: number;
-  message?: string;
-}
-
-export interface LogMessage {
-  level: string;
-  logger: string | null;
-  data: unknown;
-}
-
-/** Where one call's notifications go. */
-export interface CallHandlers {
-  onProgress(update: ProgressUpdate): void;
-  onLog(message: LogMessage): void;
-}
 
 export interface UpstreamStatus {
   name: string;
@@ -48,6 +38,8 @@ export interface UpstreamStatus {
   reconnects: number;
   activeCalls: number;
   toolCount: number | null;
+  /** The protocol version negotiated with the upstream at its last connect. */
+  protocolVersion: string | null;
 }
 
 /** The upstream could not be reached (connect, initialize or tools/list failed). */
@@ -60,6 +52,44 @@ export class UpstreamUnavailableError extends Error {
     super(message, options);
     this.name = 'UpstreamUnavailableError';
   }
+}
+
+/**
+ * The upstream does not speak the protocol version this client offers (2025-11-25 and older,
+ * SDK v1): typically a 2026-07-28-only server. `supported` lists the versions it named, if any.
+ * An UpstreamUnavailableError, so callers that do not pick a generation treat it as such.
+ */
+export class UnsupportedProtocolError extends UpstreamUnavailableError {
+  readonly supported: string[];
+  readonly requested = LATEST_PROTOCOL_VERSION;
+
+  constructor(upstream: string, supported: string[], options?: { cause?: unknown }) {
+    super(
+      upstream,
+      `The upstream does not support protocol version ${LATEST_PROTOCOL_VERSION}` +
+        (supported.length ? `; it supports ${supported.join(', ')}` : ''),
+      options,
+    );
+    this.name = 'UnsupportedProtocolError';
+    this.supported = supported;
+  }
+}
+
+/** A connected session a call runs on. */
+interface CallTarget {
+  client: Client;
+  calls: CallRegistry;
+  sessionClosed: AbortSignal;
+  tools: Tool[] | undefined;
+}
+
+/** A client made by Upstream#newClient, with what its owner needs to connect and report it. */
+interface NewClient {
+  client: Client;
+  transport: Transport;
+  onProgress(notice: ProgressNotice): void;
+  lastStderr(): string;
+  protocolVersion(): string | undefined;
 }
 
 export interface UpstreamOptions {
@@ -79,7 +109,7 @@ const MAX_RETRY_DELAY_MS = 5000;
  * back-off (250 ms doubling to 5 s; a crashed stdio server is started anew), so its state says
  * whether it can take a call right now (readiness depends on it).
  * Progress is routed by our own progress token, never through the SDK's `onprogress`, so the
- * last notifications before a result are not lost (typescript-sdk #2580, PITFALLS.md).
+ * last notifications before a result are not lost (typescript-sdk #2580, docs/pitfalls.md#progress-that-races-the-result).
  */
 export class Upstream {
   readonly name: string;
@@ -88,8 +118,15 @@ export class Upstream {
   readonly #log: Logger;
   /** Upstream secrets (headers, URL query, env) never reach a log line, lastError or a job. */
   readonly #scrub: SecretScrubber;
-  readonly #calls = new Map<string, CallHandlers>();
+  /** The calls on the shared session. */
+  readonly #calls = new CallRegistry();
+  /** Calls on sessions of their own (`isolation: session-per-job`). */
+  #isolatedCalls = 0;
+  readonly #closingSessions = new Set<Promise<void>>();
   #client: Client | undefined;
+  /** Aborts when the shared session's current connection closes. */
+  #sessionClosed: AbortSignal = AbortSignal.abort();
+  #protocolVersion: string | null = null;
   #connecting: Promise<Client> | undefined;
   #tools: Tool[] | undefined;
   #state: UpstreamState = 'idle';
@@ -124,8 +161,9 @@ export class Upstream {
       lastErrorAt: this.#lastErrorAt === null ? null : new Date(this.#lastErrorAt).toISOString(),
       connectedAt: this.#connectedAt === null ? null : new Date(this.#connectedAt).toISOString(),
       reconnects: this.#reconnects,
-      activeCalls: this.#calls.size,
+      activeCalls: this.#calls.size + this.#isolatedCalls,
       toolCount: this.#tools?.length ?? null,
+      protocolVersion: this.#protocolVersion,
     };
   }
 
@@ -136,9 +174,12 @@ export class Upstream {
   }
 
   /**
-   * Calls a tool with `token` as its progress token. Notifications for that token go to
-   * `handlers` until the call settles. Rejects with UpstreamUnavailableError when the upstream
-   * cannot be reached, and with the SDK's McpError otherwise.
+   * Calls a tool with `token` as its progress token. Progress for that token, and the logs, input
+   * requests and task statuses tied to the call (call-attribution.ts), go to `handlers` until the
+   * call settles. A tool that runs as a task (task-call.ts) is followed to its result; aborting
+   * `signal` then also sends `tasks/cancel`. With `isolation: session-per-job` the call gets a
+   * session of its own. Rejects with UpstreamUnavailableError when the upstream cannot be reached,
+   * and with the SDK's McpError otherwise.
    */
   async call(
     token: string,
@@ -147,10 +188,37 @@ export class Upstream {
     signal: AbortSignal,
     handlers: CallHandlers,
   ): Promise<CallToolResult> {
+    if (this.#config.isolation === 'session-per-job') {
+      return this.#callIsolated(token, tool, args, signal, handlers);
+    }
     const client = await this.#connected();
     signal.throwIfAborted();
-    this.#calls.set(token, handlers);
+    const target = {
+      client,
+      calls: this.#calls,
+      sessionClosed: this.#sessionClosed,
+      tools: this.#tools,
+    };
+    return this.#callOn(target, token, tool, args, signal, handlers);
+  }
+
+  async #callOn(
+    { client, calls, sessionClosed, tools }: CallTarget,
+    token: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    handlers: CallHandlers,
+  ): Promise<CallToolResult> {
+    const ended = new AbortController();
+    const call: ActiveCall = { token, handlers, signal: AbortSignal.any([signal, ended.signal]) };
+    calls.add(call);
     try {
+      const info = tools?.find((t) => t.name === tool);
+      if (runsAsTask(this.name, info, client.getServerCapabilities(), this.#config.tasks)) {
+        const log = this.#log.child({ token });
+        return await callAsTask({ client, calls, call, tool, args, signal, sessionClosed, log });
+      }
       const result = await client.callTool(
         { name: tool, arguments: args, _meta: { progressToken: token } },
         CallToolResultSchema,
@@ -162,7 +230,53 @@ export class Upstream {
       if (error instanceof Error) error.message = this.#scrub.secrets(error.message);
       throw error;
     } finally {
-      this.#calls.delete(token);
+      ended.abort();
+      calls.delete(token);
+    }
+  }
+
+  /** A call on a session of its own: connect, call, close (the close is not awaited). */
+  async #callIsolated(
+    token: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    handlers: CallHandlers,
+  ): Promise<CallToolResult> {
+    if (this.#closed) throw new UpstreamUnavailableError(this.name, 'The gateway is shutting down');
+    this.#isolatedCalls++;
+    const calls = new CallRegistry();
+    const closed = new AbortController();
+    let session: NewClient | undefined;
+    try {
+      signal.throwIfAborted();
+      session = this.#newClient(calls);
+      const { client } = session;
+      client.onerror = (error) =>
+        this.#log.debug({ error: this.#describe(error) }, 'upstream client error (own session)');
+      client.onclose = () => closed.abort();
+      try {
+        await client.connect(session.transport, { timeout: this.#options.connectTimeoutMs });
+        routeProgressFirst(session.transport, session.onProgress);
+      } catch (error) {
+        throw this.#connectError(error, session.lastStderr());
+      }
+      // This session's own list: task support, output schemas (servers may list per session).
+      let tools: Tool[];
+      try {
+        tools = await listAllTools(client, this.#options.connectTimeoutMs);
+      } catch (error) {
+        throw this.#connectError(error, session.lastStderr());
+      }
+      const target = { client, calls, sessionClosed: closed.signal, tools };
+      return await this.#callOn(target, token, tool, args, signal, handlers);
+    } finally {
+      this.#isolatedCalls--;
+      if (session) {
+        const closing = session.client.close().catch(() => {});
+        this.#closingSessions.add(closing);
+        void closing.finally(() => this.#closingSessions.delete(closing));
+      }
     }
   }
 
@@ -172,6 +286,7 @@ export class Upstream {
     const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
     this.#client = undefined;
     if (client) await client.close().catch(() => {});
+    await Promise.all(this.#closingSessions);
     this.#state = 'disconnected';
   }
 
@@ -189,13 +304,17 @@ export class Upstream {
     return this.#connecting;
   }
 
-  async #connect(): Promise<Client> {
-    this.#state = 'connecting';
+  /**
+   * A client on a new transport, not yet connected: elicitation declared, progress routed by
+   * token to `calls`, logs, input requests and task statuses routed by input-requests.ts.
+   */
+  #newClient(calls: CallRegistry): NewClient {
     const { transport, stderr } = createTransport(this.#config);
     const client = new Client(
       { name: 'mcp-progress-gateway', version: this.#options.clientVersion },
-      { capabilities: {} },
+      { capabilities: CLIENT_CAPABILITIES },
     );
+    const negotiated = captureProtocolVersion(transport);
     let lastStderr = '';
     if (stderr) {
       createInterface({ input: stderr }).on('line', (raw) => {
@@ -205,21 +324,34 @@ export class Upstream {
       });
     }
     const onProgress = ({ progressToken, progress, total, message }: ProgressNotice) => {
-      this.#calls.get(String(progressToken))?.onProgress({ progress, total, message });
+      calls.get(String(progressToken))?.handlers.onProgress({ progress, total, message });
     };
-    // Malformed-looking progress still reaches this through the SDK (routeProgressFirst below).
+    // Malformed-looking progress still reaches this through the SDK (routeProgressFirst).
     client.setNotificationHandler(ProgressNotificationSchema, (n) => onProgress(n.params));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      // Log notifications carry no request id: they can only be tied to a job that has the
-      // session to itself. Otherwise they are dropped (PITFALLS.md).
-      if (this.#calls.size !== 1) return;
-      const [handlers] = this.#calls.values();
-      handlers!.onLog({
-        level: n.params.level,
-        logger: n.params.logger ?? null,
-        data: n.params.data,
-      });
+    routeToCalls(client, calls, this.#log);
+    return {
+      client,
+      transport,
+      onProgress,
+      lastStderr: () => lastStderr,
+      protocolVersion: negotiated.version,
+    };
+  }
+
+  /** What a failed connect throws: UnsupportedProtocolError or UpstreamUnavailableError. */
+  #connectError(error: unknown, lastStderr: string): UpstreamUnavailableError {
+    const supported = unsupportedVersions(error);
+    if (supported) return new UnsupportedProtocolError(this.name, supported, { cause: error });
+    return new UpstreamUnavailableError(this.name, this.#describe(error, lastStderr), {
+      cause: error,
     });
+  }
+
+  async #connect(): Promise<Client> {
+    this.#state = 'connecting';
+    const session = this.#newClient(this.#calls);
+    const { client, transport } = session;
+    const closed = new AbortController();
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       this.#refreshTools(client).catch((error: unknown) =>
         this.#log.warn({ error: this.#describe(error) }, 'could not refresh the tool list'),
@@ -246,16 +378,19 @@ export class Upstream {
         },
       );
     };
-    client.onclose = () => this.#onClose(client, lastStderr, lost);
+    client.onclose = () => {
+      closed.abort();
+      this.#onClose(client, session.lastStderr(), lost);
+    };
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
-      routeProgressFirst(transport, onProgress);
+      routeProgressFirst(transport, session.onProgress);
       await this.#refreshTools(client);
     } catch (error) {
       await client.close().catch(() => {});
-      const reason = this.#describe(error, lastStderr);
-      this.#fail(reason);
-      throw new UpstreamUnavailableError(this.name, reason, { cause: error });
+      const failure = this.#connectError(error, session.lastStderr());
+      this.#fail(failure.message);
+      throw failure;
     }
     if (this.#closed) {
       await client.close().catch(() => {});
@@ -264,6 +399,8 @@ export class Upstream {
     if (this.#everConnected) this.#reconnects++;
     this.#everConnected = true;
     this.#client = client;
+    this.#sessionClosed = closed.signal;
+    this.#protocolVersion = session.protocolVersion() ?? null;
     this.#state = 'connected';
     this.#connectedAt = Date.now();
     this.#failures = 0;
@@ -272,16 +409,7 @@ export class Upstream {
   }
 
   async #refreshTools(client: Client): Promise<void> {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : {}, {
-        timeout: this.#options.connectTimeoutMs,
-      });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
-    this.#tools = tools;
+    this.#tools = await listAllTools(client, this.#options.connectTimeoutMs);
   }
 
   #onClose(client: Client, lastStderr: string, lost: string): void {
@@ -344,4 +472,16 @@ function describe(error: unknown, lastStderr: string): string {
     message = String(error);
   }
   return lastStderr ? `${message} (last stderr: ${lastStderr})` : message;
+}
+
+/** Every page of the upstream's tool list. */
+async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {}, { timeout });
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
 }

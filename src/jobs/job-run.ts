@@ -2,11 +2,11 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { Logger } from 'pino';
 import type { JobError } from '../errors.js';
 import type { JobStore } from '../store/types.js';
+import type { UpstreamApi as Upstream } from '../upstream/upstream-api.js';
 import {
   UpstreamUnavailableError,
   type LogMessage,
   type ProgressUpdate,
-  type Upstream,
 } from '../upstream/upstream.js';
 import type { EventInput } from '../domain/events.js';
 import { toProgress, type JobRecord, type JobStatus } from '../domain/job.js';

@@ -6,7 +6,7 @@ import type { EventFormat } from '../domain/events.js';
 import { isFinal, JOB_ID_PATTERN, newJobId, type JobRecord } from '../domain/job.js';
 import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
-import type { Upstream } from '../upstream/upstream.js';
+import type { UpstreamApi as Upstream } from '../upstream/upstream-api.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { JobRun, type JobObserver } from './job-run.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';

@@ -47,6 +47,7 @@ export function createUpstream(
     case 'auto':
       return new AutoUpstream(config, options);
   }
+  throw new Error(`Unknown protocol setting for upstream '${config.name}'`);
 }
 
 /** `protocolVersion` for a v1 `Upstream`'s status (it negotiates only 2025-11-25). */

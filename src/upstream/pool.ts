@@ -3,23 +3,25 @@ import type { Logger } from 'pino';
 import type { UpstreamReadiness } from '../config/index.js';
 import type { UpstreamConfig } from '../config/mcp-servers.js';
 import { GatewayError } from '../errors.js';
-import { Upstream, UpstreamUnavailableError, type UpstreamStatus } from './upstream.js';
+import { createUpstream } from './negotiate.js';
+import type { UpstreamApi } from './upstream-api.js';
+import { UpstreamUnavailableError, type UpstreamStatus } from './upstream.js';
 
 /** The configured upstreams by name, one shared session each. */
 export class UpstreamPool {
-  readonly #upstreams = new Map<string, Upstream>();
+  readonly #upstreams = new Map<string, UpstreamApi>();
 
   constructor(
     configs: readonly UpstreamConfig[],
     options: { connectTimeoutMs: number; logger: Logger; clientVersion: string },
   ) {
     for (const config of configs) {
-      this.#upstreams.set(config.name, new Upstream(config, options));
+      this.#upstreams.set(config.name, createUpstream(config, options));
     }
   }
 
   /** The upstream called `name`, or UNKNOWN_SERVER. */
-  require(name: string): Upstream {
+  require(name: string): UpstreamApi {
     const upstream = this.#upstreams.get(name);
     if (!upstream)
       throw new GatewayError('UNKNOWN_SERVER', `No upstream server is named '${name}'`);
@@ -27,7 +29,7 @@ export class UpstreamPool {
   }
 
   /** The tools of upstream `name`, connecting if needed; UPSTREAM_UNAVAILABLE if it cannot. */
-  async tools(name: string): Promise<{ upstream: Upstream; tools: Tool[] }> {
+  async tools(name: string): Promise<{ upstream: UpstreamApi; tools: Tool[] }> {
     const upstream = this.require(name);
     try {
       return { upstream, tools: await upstream.tools() };
@@ -48,7 +50,7 @@ export class UpstreamPool {
   /** Whether the upstreams `policy` requires are connected now (contacts none of them). */
   ready(policy: UpstreamReadiness): boolean {
     if (policy === 'none') return true;
-    const connected = (u: Upstream) => u.state === 'connected';
+    const connected = (u: UpstreamApi) => u.state === 'connected';
     const upstreams = [...this.#upstreams.values()];
     return policy === 'all' ? upstreams.every(connected) : upstreams.some(connected);
   }

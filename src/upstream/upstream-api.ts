@@ -4,7 +4,7 @@
  * and `Upstream2026` (v2 client, protocol 2026-07-28) both offer this.
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../config/mcp-servers.js';
 import type { CallHandlers } from './call-handlers.js';
 import type { UpstreamState, UpstreamStatus } from './upstream.js';
 

@@ -205,6 +205,7 @@ export class Upstream2026 implements UpstreamApi {
       case 'sse':
         throw new Error('Protocol 2026-07-28 is not served over the legacy HTTP+SSE transport');
     }
+    throw new Error(`Unknown transport for upstream '${this.name}'`);
   }
 
   async #connect(): Promise<Connection> {

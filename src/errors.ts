@@ -8,6 +8,7 @@
 export const PROBLEMS = {
   INVALID_REQUEST: { status: 400, title: 'The request is malformed' },
   INVALID_ARGUMENTS: { status: 400, title: 'The tool arguments are invalid' },
+  INVALID_INPUT: { status: 400, title: "The answer does not fit the request's form" },
   UNAUTHORIZED: { status: 401, title: 'Authentication is required' },
   JOB_NOT_FOUND: { status: 404, title: 'No such job' },
   UNKNOWN_SERVER: { status: 404, title: 'No such upstream server' },
@@ -16,6 +17,7 @@ export const PROBLEMS = {
   NOT_ACCEPTABLE: { status: 406, title: 'No acceptable representation' },
   JOB_FINISHED: { status: 409, title: 'The job has already finished' },
   JOB_RUNNING: { status: 409, title: 'The job is still running' },
+  INPUT_NOT_PENDING: { status: 409, title: 'The input request is not open' },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     title: 'The idempotency key was used with a different request',

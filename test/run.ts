@@ -19,6 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const UNIT = [
   'test/client/reconnect.test.ts',
+  'test/jobs/input-answer.test.ts',
   'test/client/sse-parser.test.ts',
   'test/security/config-fuzz.test.ts',
   'test/security/run-slots.test.ts',

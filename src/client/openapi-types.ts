@@ -104,6 +104,37 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/{id}/input': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A job id. Any string is accepted; one that is not a job id the caller can see is `404 JOB_NOT_FOUND`. */
+        id: components['parameters']['JobIdPath'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Answer an upstream's input request
+     * @description Answers one of the job's open input requests (`pendingInput`, announced by an
+     *     `input_required` event): `accept` with `content` for a form, `accept` without content for
+     *     a URL-mode request the person completed, `decline` or `cancel`. Form `content` is checked
+     *     against `requestedSchema` before anything goes upstream (`400 INVALID_INPUT` naming each
+     *     field); fields left out get the schema's defaults. A request is answered once, on
+     *     whichever replica gets the answer first (`409 INPUT_NOT_PENDING` for every later answer,
+     *     and for an expired or unknown request). The answer leaves `pendingInput`, the job goes
+     *     back to `running`, and a `status` event carries `lastInput` (sensitive fields redacted;
+     *     answers never reach the logs).
+     */
+    post: operations['answerInput'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/jobs/{id}/events': {
     parameters: {
       query?: never;
@@ -138,9 +169,10 @@ export interface paths {
      *
      *     | event | data | when |
      *     |---|---|---|
-     *     | `status` | `Job` | the opening snapshot (no id); in the log, when the job starts `running` |
+     *     | `status` | `Job` | the opening snapshot (no id); in the log, on each change of status, `statusMessage`, `task` or `pendingInput` (an input request opened, answered or expired) |
      *     | `progress` | `Progress` | each upstream progress notification |
-     *     | `log` | `LogMessage` | each upstream log notification, only while the job is the only call on its upstream session (log notifications carry no request id) |
+     *     | `log` | `LogMessage` | each upstream log notification tied to this job's call (its own response stream, its task, or the only call on its upstream session; never a guess) |
+     *     | `input_required` | `PendingInput` | the upstream asks the person something (answer with `POST /v1/jobs/{id}/input`) |
      *     | `done` | `Job` (final: `succeeded`, `failed` or `cancelled`, with `result` or `error`) | once, last; it carries the final state change (no separate `status` for it) |
      *
      *     **Ids** are opaque strings, strictly increasing in the order sent within one job; hand
@@ -300,7 +332,7 @@ export interface paths {
     };
     /**
      * Prometheus metrics
-     * @description The gateway's metrics in the Prometheus text format (`version=0.0.4`): jobs started and finished, job durations, jobs running and queued, problem answers by code, open streams, events delivered, slow subscribers disconnected, upstream states and reconnects, store errors, and the process's own (the README lists them). Never authenticated: scrapers carry no API key. Counts are per process.
+     * @description The gateway's metrics in the Prometheus text format (`version=0.0.4`): jobs started and finished, job durations, jobs running and queued, problem answers by code, open streams, events delivered, slow subscribers disconnected, upstream states and reconnects, store errors, and the process's own (docs/operations.md lists them). Never authenticated: scrapers carry no API key. Counts are per process.
      */
     get: operations['metrics'];
     put?: never;
@@ -437,10 +469,10 @@ export interface components {
     /** @description An upstream's name as configured (1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit). */
     ServerName: string;
     /**
-     * @description `queued` (accepted; waiting while a running cap is reached) → `running` (the call was sent) → one of `succeeded`, `failed`, `cancelled`. The last three are final. A queued job can go straight to `cancelled` (cancel or shutdown).
+     * @description `queued` (accepted; waiting while a running cap is reached) → `running` (the call was sent) ⇄ `input_required` (the upstream waits for an answer from the person: see the job's `pendingInput` and `POST /v1/jobs/{id}/input`, or the upstream task says so) → one of `succeeded`, `failed`, `cancelled`. The last three are final. A queued job can go straight to `cancelled` (cancel or shutdown).
      * @enum {string}
      */
-    JobStatus: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+    JobStatus: 'queued' | 'running' | 'input_required' | 'succeeded' | 'failed' | 'cancelled';
     StartJobRequest: {
       /** @description The upstream's name (see `GET /v1/servers`). */
       server: string;
@@ -480,10 +512,15 @@ export interface components {
      *         ]
      *       },
      *       "error": null,
+     *       "statusMessage": null,
+     *       "task": null,
+     *       "pendingInput": [],
+     *       "lastInput": null,
      *       "links": {
      *         "self": "/v1/jobs/01k8ftbq3s6q49p9m4sl1t8vq9",
      *         "events": "/v1/jobs/01k8ftbq3s6q49p9m4sl1t8vq9/events",
-     *         "cancel": "/v1/jobs/01k8ftbq3s6q49p9m4sl1t8vq9/cancel"
+     *         "cancel": "/v1/jobs/01k8ftbq3s6q49p9m4sl1t8vq9/cancel",
+     *         "input": "/v1/jobs/01k8ftbq3s6q49p9m4sl1t8vq9/input"
      *       }
      *     }
      */
@@ -512,6 +549,14 @@ export interface components {
       result: Record<string, unknown> | null;
       /** @description Why the job `failed` or was `cancelled`; `null` otherwise. */
       error: components['schemas']['JobError'] | null;
+      /** @description The upstream's latest human-readable status text (a task's `statusMessage`, cut at 4096 characters); `null` until it gives one. Each change is a `status` event. */
+      statusMessage: string | null;
+      /** @description Set when the job runs as an upstream task (a tool with `execution.taskSupport` `required`, or `optional` on an upstream with the tasks capability; protocol 2026-07-28 servers decide per call): the upstream's task id and its latest status. */
+      task: components['schemas']['JobTask'] | null;
+      /** @description The upstream's questions that still wait for an answer, oldest first (the same objects as the `input_required` events). Empty when none is open, and always when the job has finished. */
+      pendingInput: components['schemas']['PendingInput'][];
+      /** @description How the latest input request ended; `null` before the first one ends. */
+      lastInput: components['schemas']['InputOutcome'] | null;
       links: {
         /**
          * Format: uri-reference
@@ -528,7 +573,68 @@ export interface components {
          * @description `/v1/jobs/{id}/cancel`
          */
         cancel: string;
+        /**
+         * Format: uri-reference
+         * @description `/v1/jobs/{id}/input` (answers an open input request)
+         */
+        input: string;
       };
+    };
+    /** @description The upstream task a task-backed job follows. */
+    JobTask: {
+      /** @description The upstream's task id. */
+      id: string;
+      /**
+       * @description The task's latest status as the upstream reports it.
+       * @enum {string}
+       */
+      status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+    };
+    /** @description A question from the upstream (MCP elicitation) that waits for an answer. Answer it with `POST /v1/jobs/{id}/input`; unanswered, the gateway declines it at `expiresAt` (`INPUT_TIMEOUT_MS`, default 10 min, never past the job's hard deadline). The idle deadline does not run while the job waits. */
+    PendingInput: {
+      requestId: components['schemas']['InputRequestId'];
+      /** @constant */
+      kind: 'elicitation';
+      /**
+       * @description `form`: answer with `content` that satisfies `requestedSchema`; `url`: the person opens `url` (in a new tab), then the client answers `accept`, `decline` or `cancel`.
+       * @enum {string}
+       */
+      mode: 'form' | 'url';
+      /** @description The question, as the upstream wrote it. */
+      message: string;
+      /** @description Form mode: a flat object schema of string, number, integer, boolean and enum fields (the subset MCP allows), with formats, bounds and defaults. */
+      requestedSchema?: Record<string, unknown>;
+      /** @description URL mode only. */
+      url?: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
+    /** @description The gateway's own id for an input request (opaque). */
+    InputRequestId: string;
+    InputAnswer: {
+      requestId: components['schemas']['InputRequestId'];
+      /**
+       * @description `accept` with `content` (form mode; fields left out get the schema's defaults) or without (URL mode: the person finished at the URL); `decline` (the person said no); `cancel` (the person dismissed the question).
+       * @enum {string}
+       */
+      action: 'accept' | 'decline' | 'cancel';
+      /** @description Form mode with `accept` only. */
+      content?: Record<string, unknown>;
+    };
+    /** @description How an input request ended. */
+    InputOutcome: {
+      requestId: components['schemas']['InputRequestId'];
+      /** @enum {string} */
+      action: 'accept' | 'decline' | 'cancel';
+      /** @description The content sent upstream, with the values of sensitive fields (`format: password`) shown as `[redacted]`; `null` without content. */
+      content: Record<string, unknown> | null;
+      /**
+       * @description `answered` by a client; `expired` (declined by the gateway at `expiresAt`); `ended` (the job ended first; the upstream was answered `cancel`).
+       * @enum {string}
+       */
+      reason: 'answered' | 'expired' | 'ended';
+      /** Format: date-time */
+      at: string;
     };
     JobList: {
       jobs: components['schemas']['Job'][];
@@ -642,6 +748,7 @@ export interface components {
        *     |---|---|---|
        *     | `INVALID_REQUEST` | 400 | The body, query, path or a header is malformed or fails validation (`errors` lists each problem when a schema check failed). |
        *     | `INVALID_ARGUMENTS` | 400 | The tool arguments do not match the tool's `inputSchema` (`errors` lists each problem with its JSON pointer). |
+       *     | `INVALID_INPUT` | 400 | An answer's `content` does not satisfy the input request's `requestedSchema` (`errors` names each field), or content came with an answer that takes none. Nothing was sent upstream. |
        *     | `UNAUTHORIZED` | 401 | `API_KEYS` is set and the bearer token is missing or unknown. |
        *     | `JOB_NOT_FOUND` | 404 | No such job, or not one this caller can see. |
        *     | `UNKNOWN_SERVER` | 404 | No upstream of that name. |
@@ -650,6 +757,7 @@ export interface components {
        *     | `NOT_ACCEPTABLE` | 406 | No acceptable representation. Reserved: no route negotiates on `Accept` (the event streams answer any `Accept`). |
        *     | `JOB_FINISHED` | 409 | Cancel of a job that already ended. |
        *     | `JOB_RUNNING` | 409 | Delete of a job that has not ended. |
+       *     | `INPUT_NOT_PENDING` | 409 | The input request is not open: answered already (on any replica), expired, or unknown. |
        *     | `IDEMPOTENCY_CONFLICT` | 409 | The `Idempotency-Key` was used with a different body. |
        *     | `REQUEST_TIMEOUT` | 408 | The request did not arrive in time (any path; the connection is closed). |
        *     | `BODY_TOO_LARGE` | 413 | The body is larger than 1 MiB. |
@@ -667,6 +775,7 @@ export interface components {
       code:
         | 'INVALID_REQUEST'
         | 'INVALID_ARGUMENTS'
+        | 'INVALID_INPUT'
         | 'UNAUTHORIZED'
         | 'JOB_NOT_FOUND'
         | 'UNKNOWN_SERVER'
@@ -675,6 +784,7 @@ export interface components {
         | 'NOT_ACCEPTABLE'
         | 'JOB_FINISHED'
         | 'JOB_RUNNING'
+        | 'INPUT_NOT_PENDING'
         | 'IDEMPOTENCY_CONFLICT'
         | 'REQUEST_TIMEOUT'
         | 'BODY_TOO_LARGE'
@@ -687,9 +797,9 @@ export interface components {
         | 'SHUTTING_DOWN'
         | 'STORE_UNAVAILABLE'
         | 'INTERNAL_ERROR';
-      /** @description With `INVALID_REQUEST` from a schema check, and with `INVALID_ARGUMENTS`: one entry per problem. */
+      /** @description With `INVALID_REQUEST` from a schema check, with `INVALID_ARGUMENTS` and with `INVALID_INPUT`: one entry per problem. */
       errors?: {
-        /** @description A JSON Pointer into the request, prefixed by the part: `/body/...`, `/querystring/...`, `/params/...`; for `INVALID_ARGUMENTS`, into the tool arguments: `/arguments/...`. For a property that is missing or not allowed it points at that property. */
+        /** @description A JSON Pointer into the request, prefixed by the part: `/body/...`, `/querystring/...`, `/params/...`; for `INVALID_ARGUMENTS`, into the tool arguments: `/arguments/...`; for `INVALID_INPUT`, into the answer: `/content/...`. For a property that is missing or not allowed it points at that property. */
         pointer: string;
         message: string;
       }[];
@@ -705,7 +815,8 @@ export interface components {
      *       "connectedAt": "2026-11-28T01:47:21.692Z",
      *       "reconnects": 0,
      *       "activeCalls": 0,
-     *       "toolCount": 5
+     *       "toolCount": 5,
+     *       "protocolVersion": "2025-11-25"
      *     }
      */
     ServerStatus: {
@@ -735,6 +846,8 @@ export interface components {
       activeCalls: number;
       /** @description How many tools the upstream lists; `null` before the first connection. */
       toolCount: number | null;
+      /** @description The MCP protocol version negotiated with the upstream (`2025-11-25`, `2026-07-28`, ...); `null` before the first connection. The mcpServers entry's `protocol` setting (`auto`, the default, `2025-11-25` or `2026-07-28`) decides which generation is tried. */
+      protocolVersion: string | null;
     };
     /** @description One tool of an upstream, from its `tools/list`. */
     Tool: {
@@ -760,7 +873,7 @@ export interface components {
         state: 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed';
       }[];
     };
-    /** @description `event: status`. The opening snapshot of every connection has no `id`; in the log, a `status` event (with `id`) marks a state change other than the final one (the job starting to run). */
+    /** @description `event: status`. The opening snapshot of every connection has no `id`; in the log, a `status` event (with `id`) marks a change other than the final one (the job starting to run, a new status text, task status, or input request opened or closed). */
     StatusEvent: {
       /** @constant */
       event: 'status';
@@ -775,12 +888,19 @@ export interface components {
       id: string;
       data: components['schemas']['Progress'];
     };
-    /** @description `event: log`, one per upstream log notification received while the job is the only call on its upstream session. */
+    /** @description `event: log`, one per upstream log notification tied to the job's call. */
     LogEvent: {
       /** @constant */
       event: 'log';
       id: string;
       data: components['schemas']['LogMessage'];
+    };
+    /** @description `event: input_required`, one per input request the upstream makes. */
+    InputRequiredEvent: {
+      /** @constant */
+      event: 'input_required';
+      id: string;
+      data: components['schemas']['PendingInput'];
     };
     /** @description `event: done`, once and last: the final job (`succeeded`, `failed` or `cancelled`, with `result` or `error`). The server ends the response after it. */
     DoneEvent: {
@@ -811,6 +931,12 @@ export interface components {
       event: 'log';
       id: string;
       data: components['schemas']['JobIdMember'] & components['schemas']['LogMessage'];
+    };
+    MultiJobInputRequiredEvent: {
+      /** @constant */
+      event: 'input_required';
+      id: string;
+      data: components['schemas']['JobIdMember'] & components['schemas']['PendingInput'];
     };
     MultiJobDoneEvent: {
       /** @constant */
@@ -1237,6 +1363,84 @@ export interface operations {
            *       "code": "JOB_FINISHED"
            *     }
            */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      413: components['responses']['BodyTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['StoreUnavailable'];
+    };
+  };
+  answerInput: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A job id. Any string is accepted; one that is not a job id the caller can see is `404 JOB_NOT_FOUND`. */
+        id: components['parameters']['JobIdPath'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "requestId": "Zx3v9Q2m8KfT1aBc",
+         *       "action": "accept",
+         *       "content": {
+         *         "interpretation": "programming"
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['InputAnswer'];
+      };
+    };
+    responses: {
+      /** @description The job after the answer (the request no longer in `pendingInput`). */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description `INVALID_REQUEST`: the path or body is malformed; `INVALID_INPUT`: `content` does not satisfy the request's form (each problem in `errors`), or content came with an answer that takes none. */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:mcp-progress-gateway:problem:INVALID_INPUT",
+           *       "title": "The answer does not fit the request's form",
+           *       "status": 400,
+           *       "detail": "/content/interpretation is required",
+           *       "code": "INVALID_INPUT",
+           *       "errors": [
+           *         {
+           *           "pointer": "/content/interpretation",
+           *           "message": "is required"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['JobNotFound'];
+      /** @description `INPUT_NOT_PENDING`: the request was already answered, expired, or never existed. */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['XRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };

@@ -98,6 +98,8 @@ export const SETTINGS = {
     maxJobs: int('MAX_JOBS', 1, 10_000_000, 10_000),
     /** How many events one job's log retains at most. */
     maxEventsPerJob: int('MAX_EVENTS_PER_JOB', 2, 1_000_000, 1000),
+    /** How long an upstream's input request waits for an answer before the gateway declines it. */
+    inputTimeoutMs: int('INPUT_TIMEOUT_MS', 1000, 2 ** 31 - 1, 10 * 60_000),
   },
   sse: {
     /** The `retry:` hint sent first on every stream. */

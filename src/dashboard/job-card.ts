@@ -11,6 +11,7 @@ const FINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled
 const ORDER: Record<JobStatus, number> = {
   queued: 0,
   running: 1,
+  input_required: 1,
   succeeded: 2,
   failed: 2,
   cancelled: 2,

@@ -1,7 +1,7 @@
 import type { JobRecord } from './job.js';
 
 /** The kinds of event a job's log holds. The opening `status` snapshot is not in the log. */
-export type JobEventType = 'status' | 'progress' | 'log' | 'done';
+export type JobEventType = 'status' | 'progress' | 'log' | 'input_required' | 'done';
 
 /** An event about to be appended: its data is already one line of JSON. */
 export interface EventInput {

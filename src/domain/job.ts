@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { JobError } from '../errors.js';
 
-/** A job's lifecycle: `queued` → `running` → one of the final states. */
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * A job's lifecycle: `queued` → `running` ⇄ `input_required` → one of the final states
+ * (`input_required`: the upstream waits for an answer from the person, see `pendingInput`).
+ */
+export type JobStatus =
+  'queued' | 'running' | 'input_required' | 'succeeded' | 'failed' | 'cancelled';
 
 /** The states a job never leaves. */
 export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -19,6 +23,38 @@ export interface Progress {
   percent: number | null;
 }
 
+/** The upstream task a task-backed job follows: the upstream's id and its latest status. */
+export interface JobTask {
+  id: string;
+  status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+}
+
+/** A question from the upstream that waits for an answer (`POST /v1/jobs/{id}/input`). */
+export interface PendingInput {
+  /** The gateway's own id for the request (opaque). */
+  requestId: string;
+  kind: 'elicitation';
+  mode: 'form' | 'url';
+  message: string;
+  /** Form mode: the JSON Schema the answer's `content` must satisfy. */
+  requestedSchema?: Record<string, unknown>;
+  /** URL mode: where the person should go. */
+  url?: string;
+  /** When the gateway declines the request if nobody has answered it. */
+  expiresAt: string;
+}
+
+/** How the latest input request ended, as the job's `status` event says it. */
+export interface InputOutcome {
+  requestId: string;
+  action: 'accept' | 'decline' | 'cancel';
+  /** The answer's content (sensitive fields redacted), `null` without one. */
+  content: Record<string, unknown> | null;
+  /** `answered` by a client, `expired` (declined by the gateway at `expiresAt`), or the job `ended`. */
+  reason: 'answered' | 'expired' | 'ended';
+  at: string;
+}
+
 /** What the store keeps of a job. Arguments are not kept: only the running replica needs them. */
 export interface JobRecord {
   id: string;
@@ -33,6 +69,14 @@ export interface JobRecord {
   progress: Progress | null;
   result: unknown;
   error: JobError | null;
+  /** The upstream's latest human-readable status text (a task's `statusMessage`). */
+  statusMessage: string | null;
+  /** Set when the job runs as an upstream task. */
+  task: JobTask | null;
+  /** Input requests still waiting for an answer. */
+  pendingInput: PendingInput[];
+  /** How the latest input request ended. */
+  lastInput: InputOutcome | null;
   timeoutMs: number;
   idleTimeoutMs: number;
 }

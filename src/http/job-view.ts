@@ -2,7 +2,7 @@ import type { JobRecord } from '../domain/job.js';
 
 /** The job as every response and `status`/`done` event shows it (see openapi.yaml, `Job`). */
 export type JobView = Omit<JobRecord, 'owner' | 'timeoutMs' | 'idleTimeoutMs'> & {
-  links: { self: string; events: string; cancel: string };
+  links: { self: string; events: string; cancel: string; input: string };
 };
 
 /** The client's view of a job: no owner, no deadlines, and the /v1 URLs that act on it. */
@@ -19,6 +19,11 @@ export function toJobView(record: JobRecord): JobView {
     progress: record.progress,
     result: record.result ?? null,
     error: record.error,
-    links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
+    // Records stored before these fields existed lack them.
+    statusMessage: record.statusMessage ?? null,
+    task: record.task ?? null,
+    pendingInput: record.pendingInput ?? [],
+    lastInput: record.lastInput ?? null,
+    links: { self, events: `${self}/events`, cancel: `${self}/cancel`, input: `${self}/input` },
   };
 }

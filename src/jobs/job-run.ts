@@ -2,14 +2,19 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { Logger } from 'pino';
 import type { JobError } from '../errors.js';
 import type { JobStore } from '../store/types.js';
+import type {
+  InputAnswer,
+  InputRequest,
+  LogMessage,
+  ProgressUpdate,
+  TaskUpdate,
+} from '../upstream/call-handlers.js';
 import type { UpstreamApi as Upstream } from '../upstream/upstream-api.js';
-import {
-  UpstreamUnavailableError,
-  type LogMessage,
-  type ProgressUpdate,
-} from '../upstream/upstream.js';
+import { UpstreamUnavailableError } from '../upstream/upstream.js';
 import type { EventInput } from '../domain/events.js';
 import { toProgress, type JobRecord, type JobStatus } from '../domain/job.js';
+import type { InputForm } from './input-answer.js';
+import { PendingInputs, type InputChange } from './pending-inputs.js';
 
 const MAX_LOG_JSON = 64 * 1024;
 
@@ -41,6 +46,8 @@ export class JobRun {
   #hardTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   readonly #startedAt = performance.now();
+  #deadlineAt = Infinity;
+  readonly #inputs: PendingInputs;
 
   constructor(
     record: JobRecord,
@@ -52,6 +59,8 @@ export class JobRun {
       observer?: JobObserver;
       /** The data of `status` and `done` events (the API's job view). */
       jobData: (record: JobRecord) => string;
+      /** How long an input request waits for an answer before the gateway declines it. */
+      inputTimeoutMs: number;
     },
   ) {
     this.#record = record;
@@ -61,10 +70,20 @@ export class JobRun {
     this.#observer = deps.observer;
     this.#jobData = deps.jobData;
     this.#log = deps.logger.child({ jobId: record.id, server: record.server, tool: record.tool });
+    this.#inputs = new PendingInputs({
+      ttlMs: deps.inputTimeoutMs,
+      deadline: () => this.#deadlineAt,
+      onChange: (change) => this.#onInputChange(change),
+    });
   }
 
   get id(): string {
     return this.#record.id;
+  }
+
+  /** The job as this run last wrote it. */
+  get record(): JobRecord {
+    return this.#record;
   }
 
   /** Runs the call to its end; never rejects. */
@@ -82,8 +101,8 @@ export class JobRun {
         {
           onProgress: (u) => this.#onProgress(u),
           onLog: (m) => this.#onLog(m),
-          onTask: () => {},
-          onInputRequest: async () => ({ action: 'decline' }),
+          onTask: (u) => this.#onTask(u),
+          onInputRequest: (r, signal) => this.#onInputRequest(r, signal),
         },
       );
       if (result.isError) {
@@ -121,9 +140,84 @@ export class JobRun {
   abandon(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#inputs.close();
     this.#stopDeadlines();
     this.#controller.abort(new Error('The job was ended elsewhere'));
     this.#log.info('job ended elsewhere; call aborted');
+  }
+
+  /** The form of open input request `requestId` (undefined in URL mode), or `missing`. */
+  inputForm(requestId: string): InputForm | undefined | 'missing' {
+    return this.#finished ? 'missing' : this.#inputs.form(requestId);
+  }
+
+  /** Hands a checked answer to the upstream; false when the request is not open (any more). */
+  answerInput(requestId: string, answer: InputAnswer): boolean {
+    if (this.#finished) return false;
+    const answered = this.#inputs.answer(requestId, answer);
+    if (answered) this.#log.info({ requestId, action: answer.action }, 'input request answered');
+    return answered;
+  }
+
+  #onTask(update: TaskUpdate): void {
+    if (this.#finished) return;
+    const task = { id: update.id, status: update.status };
+    const statusMessage =
+      update.statusMessage === null ? null : truncate(update.statusMessage, 4096);
+    const before = this.#record;
+    if (
+      before.task?.id === task.id &&
+      before.task?.status === task.status &&
+      before.statusMessage === statusMessage
+    ) {
+      return;
+    }
+    this.#record = { ...before, task, statusMessage };
+    this.#changed();
+  }
+
+  #onInputRequest(request: InputRequest, signal: AbortSignal): Promise<InputAnswer> {
+    if (this.#finished) return Promise.resolve({ action: 'cancel' });
+    const answer = this.#inputs.open(request, signal);
+    if (answer !== 'invalid-form') return answer;
+    this.#onLog({
+      level: 'warning',
+      logger: 'mcp-progress-gateway',
+      data: 'The upstream asked for input with a form schema MCP does not allow; declined',
+    });
+    return Promise.resolve({ action: 'decline' });
+  }
+
+  #onInputChange(change: InputChange): void {
+    if (this.#finished) return;
+    this.#record = {
+      ...this.#record,
+      pendingInput: change.pendingInput,
+      ...(change.outcome ? { lastInput: change.outcome } : {}),
+    };
+    const opened = change.outcome ? undefined : change.pendingInput[change.pendingInput.length - 1];
+    if (change.outcome) {
+      this.#log.info(
+        { requestId: change.outcome.requestId, reason: change.outcome.reason },
+        'input request closed',
+      );
+    }
+    this.#changed();
+    if (opened) this.#write({ type: 'input_required', data: JSON.stringify(opened) });
+  }
+
+  /**
+   * Writes a `status` event for a change of the job's task, status text or open requests, with
+   * the status they imply: `input_required` while the upstream waits for the person. The idle
+   * deadline does not run while it waits, and starts again when the job goes on.
+   */
+  #changed(): void {
+    const waiting =
+      this.#record.pendingInput.length > 0 || this.#record.task?.status === 'input_required';
+    const status: JobStatus = waiting ? 'input_required' : 'running';
+    if (status === 'input_required') clearTimeout(this.#idleTimer);
+    else this.#idleTimer?.refresh();
+    this.#update({ status }, 'status');
   }
 
   #onProgress(update: ProgressUpdate): void {
@@ -151,8 +245,15 @@ export class JobRun {
 
   #finish(status: FinalStatus, error: JobError | null, result: unknown = null): void {
     this.#finished = true;
+    this.#inputs.close();
     this.#update(
-      { status, error, result: result ?? null, finishedAt: new Date().toISOString() },
+      {
+        status,
+        error,
+        result: result ?? null,
+        pendingInput: [],
+        finishedAt: new Date().toISOString(),
+      },
       'done',
     );
     const durationMs = Math.round(performance.now() - this.#startedAt);
@@ -180,6 +281,7 @@ export class JobRun {
 
   #startDeadlines(): void {
     const { timeoutMs, idleTimeoutMs } = this.#record;
+    this.#deadlineAt = Date.now() + timeoutMs;
     this.#hardTimer = setTimeout(() => {
       void this.end('failed', {
         code: 'JOB_TIMEOUT',

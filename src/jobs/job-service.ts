@@ -3,7 +3,15 @@ import { AccessPolicy } from '../access/access-policy.js';
 import type { Config } from '../config/index.js';
 import { GatewayError, type JobError } from '../errors.js';
 import type { EventFormat } from '../domain/events.js';
-import { isFinal, JOB_ID_PATTERN, newJobId, type JobRecord } from '../domain/job.js';
+import {
+  isFinal,
+  JOB_ID_PATTERN,
+  newJobId,
+  type JobRecord,
+  type PendingInput,
+} from '../domain/job.js';
+import type { InputAnswer } from '../upstream/call-handlers.js';
+import { InputForm } from './input-answer.js';
 import type { JobStore, ListPage, ListQuery } from '../store/types.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import type { UpstreamApi as Upstream } from '../upstream/upstream-api.js';
@@ -20,6 +28,47 @@ export interface StartJob {
   timeoutMs?: number;
   idleTimeoutMs?: number;
   idempotency?: { key: string; fingerprint: string };
+}
+
+/** The body of POST /v1/jobs/{id}/input. */
+export interface InputAnswerRequest {
+  requestId: string;
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
+}
+
+/** The answer to send upstream, or INVALID_INPUT naming what does not fit the request. */
+function checkAnswer(pending: PendingInput, answer: InputAnswerRequest): InputAnswer {
+  if (answer.action !== 'accept' || pending.mode === 'url') {
+    if (answer.content !== undefined) {
+      throw new GatewayError(
+        'INVALID_INPUT',
+        answer.action === 'accept'
+          ? 'A URL-mode request is answered without content'
+          : `content goes with action 'accept' only`,
+        { extensions: { errors: [{ pointer: '/content', message: 'is not allowed here' }] } },
+      );
+    }
+    return { action: answer.action };
+  }
+  const form = InputForm.from(pending.requestedSchema);
+  const checked = form?.check(answer.content ?? {});
+  if (!checked) return { action: 'accept', content: answer.content ?? {} };
+  if (!checked.ok) {
+    throw new GatewayError(
+      'INVALID_INPUT',
+      checked.problems.map((p) => `${p.pointer} ${p.message}`).join('; '),
+      { extensions: { errors: checked.problems } },
+    );
+  }
+  return { action: 'accept', content: checked.content };
+}
+
+/** The job as it stands once `requestId` has been answered (on the replica that runs it). */
+function withoutRequest(record: JobRecord, requestId: string): JobRecord {
+  const pendingInput = record.pendingInput.filter((p) => p.requestId !== requestId);
+  const waiting = pendingInput.length > 0 || record.task?.status === 'input_required';
+  return { ...record, pendingInput, status: waiting ? 'input_required' : 'running' };
 }
 
 /** A stored job waiting for a place to run (RunSlots); its call has not been made. */
@@ -94,6 +143,9 @@ export class JobService {
     // queued jobs included (they are this process's to start).
     this.#store.attachRunner?.({
       running: () => [...this.#runs.keys(), ...this.#queued.keys()],
+      inputAnswered: (id, requestId, answer) => {
+        this.#runs.get(id)?.answerInput(requestId, answer);
+      },
       endedElsewhere: (id) => {
         if (this.#queued.delete(id)) this.#slots.release(id);
         else this.#runs.get(id)?.abandon();
@@ -162,6 +214,10 @@ export class JobService {
       progress: null,
       result: null,
       error: null,
+      statusMessage: null,
+      task: null,
+      pendingInput: [],
+      lastInput: null,
       timeoutMs,
       idleTimeoutMs,
     };
@@ -212,6 +268,7 @@ export class JobService {
       logger: this.#log,
       observer: this.#observer,
       jobData: this.#format.jobData,
+      inputTimeoutMs: this.#limits.inputTimeoutMs,
     });
     this.#runs.set(id, run);
     const done = run.run().finally(() => {
@@ -298,6 +355,40 @@ export class JobService {
       this.#log.warn({ err, jobId: record.id }, 'could not relay the end of a job to its runner');
     });
     return final;
+  }
+
+  /**
+   * Answers one open input request of a job (POST /v1/jobs/{id}/input). The content is checked
+   * against the request's form here, before anything goes upstream (INVALID_INPUT); the answer
+   * is taken once across every replica (INPUT_NOT_PENDING for any later one) and handed to the
+   * replica that runs the job. Resolves with the job as it stands after the answer.
+   */
+  async respond(owner: string | null, id: string, answer: InputAnswerRequest): Promise<JobRecord> {
+    const record = await this.get(owner, id);
+    const pending = isFinal(record.status)
+      ? undefined
+      : (record.pendingInput ?? []).find((p) => p.requestId === answer.requestId);
+    if (!pending) {
+      throw new GatewayError(
+        'INPUT_NOT_PENDING',
+        `Job '${id}' has no open input request '${answer.requestId}' (answered, expired or unknown)`,
+      );
+    }
+    const checked = checkAnswer(pending, answer);
+    const claimed = this.#store.claimInput
+      ? await this.#store.claimInput(id, answer.requestId)
+      : true;
+    const run = this.#runs.get(id);
+    const delivered = claimed && (run ? run.answerInput(answer.requestId, checked) : true);
+    if (!delivered) {
+      throw new GatewayError(
+        'INPUT_NOT_PENDING',
+        `Input request '${answer.requestId}' of job '${id}' was already answered or expired`,
+      );
+    }
+    if (run) return run.record;
+    await this.#store.relayInput?.(id, answer.requestId, checked);
+    return withoutRequest(record, answer.requestId);
   }
 
   async remove(owner: string | null, id: string): Promise<void> {

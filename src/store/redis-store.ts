@@ -21,6 +21,7 @@ import type {
   JobStore,
   ListPage,
   ListQuery,
+  RelayedAnswer,
   RunnerHooks,
 } from './types.js';
 
@@ -137,10 +138,11 @@ export class RedisStore implements JobStore {
     this.#blocking.on('error', () => {});
     this.#sub.on('error', () => {});
 
-    this.#sub.on('message', (_channel: string, jobId: string) => {
-      this.#hooks?.endedElsewhere(jobId);
+    this.#sub.on('message', (channel: string, message: string) => {
+      if (channel === this.#endedChannel) this.#hooks?.endedElsewhere(message);
+      else if (channel === this.#inputChannel) this.#onRelayedInput(message);
     });
-    this.#sub.subscribe(this.#endedChannel).catch(() => {});
+    this.#sub.subscribe(this.#endedChannel, this.#inputChannel).catch(() => {});
 
     const eventsPrefix = `${this.#prefix}events:`;
     this.#reader = new StreamReader<StoredEvent>({
@@ -198,6 +200,32 @@ export class RedisStore implements JobStore {
 
   async announceEnded(jobId: string): Promise<void> {
     await this.#call(() => this.#cmd.publish(this.#endedChannel, jobId));
+  }
+
+  async claimInput(jobId: string, requestId: string): Promise<boolean> {
+    const key = `${this.#prefix}input:${jobId}:${requestId}`;
+    // Kept as long as a finished job: an answer after that finds no job anyway.
+    const set = await this.#call(() =>
+      this.#cmd.set(key, '1', 'PX', Math.max(this.#options.retentionMs, 60_000) * 2, 'NX'),
+    );
+    return set === 'OK';
+  }
+
+  async relayInput(jobId: string, requestId: string, answer: RelayedAnswer): Promise<void> {
+    const message = JSON.stringify({ jobId, requestId, answer });
+    await this.#call(() => this.#cmd.publish(this.#inputChannel, message));
+  }
+
+  #onRelayedInput(message: string): void {
+    let parsed: { jobId?: unknown; requestId?: unknown; answer?: RelayedAnswer };
+    try {
+      parsed = JSON.parse(message) as typeof parsed;
+    } catch {
+      return;
+    }
+    const { jobId, requestId, answer } = parsed;
+    if (typeof jobId !== 'string' || typeof requestId !== 'string' || !answer) return;
+    this.#hooks?.inputAnswered(jobId, requestId, answer);
   }
 
   async insert(record: JobRecord, claim?: IdempotencyClaim): Promise<InsertResult> {
@@ -457,6 +485,10 @@ export class RedisStore implements JobStore {
 
   get #endedChannel(): string {
     return `${this.#prefix}ended`;
+  }
+
+  get #inputChannel(): string {
+    return `${this.#prefix}input`;
   }
 }
 

@@ -48,6 +48,14 @@ export interface RunnerHooks {
    * declared lost): stop its call and write nothing more for it.
    */
   endedElsewhere(jobId: string): void;
+  /** An input request of `jobId`, which this process runs, was answered on another replica. */
+  inputAnswered(jobId: string, requestId: string, answer: RelayedAnswer): void;
+}
+
+/** An answer to an input request, relayed to the replica that runs the job (content checked). */
+export interface RelayedAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
 }
 
 /**
@@ -84,6 +92,13 @@ export interface JobStore {
   attachRunner?(hooks: RunnerHooks): void;
   /** Shared stores only: tells the replica that runs `jobId` that it was ended here. */
   announceEnded?(jobId: string): Promise<void>;
+  /**
+   * Shared stores only: takes the one right to answer input request `requestId` of `jobId`;
+   * true for exactly one caller across every replica, false for everyone after it.
+   */
+  claimInput?(jobId: string, requestId: string): Promise<boolean>;
+  /** Shared stores only: hands an answer to the replica that runs `jobId`. */
+  relayInput?(jobId: string, requestId: string, answer: RelayedAnswer): Promise<void>;
   /**
    * Shared stores only (the memory store delivers as it stores): resolves once the events of
    * `jobIds` stored so far have reached this process's live followers.

@@ -28,7 +28,11 @@ function job(status: Job['status'], extra: Partial<Job> = {}): Job {
     progress: null,
     result: status === 'succeeded' ? { content: [{ type: 'text', text: 'ok' }] } : null,
     error: status === 'cancelled' ? { code: 'CANCELLED', message: 'A client cancelled it' } : null,
-    links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
+    statusMessage: null,
+    task: null,
+    pendingInput: [],
+    lastInput: null,
+    links: { self, events: `${self}/events`, cancel: `${self}/cancel`, input: `${self}/input` },
     ...extra,
   };
 }

@@ -15,7 +15,10 @@ type ListJobsQuery = Omit<NonNullable<operations['listJobs']['parameters']['quer
   limit?: string;
 };
 
-/** POST/GET /v1/jobs, GET/DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel. */
+/** openapi.yaml's InputAnswer. */
+type InputAnswerBody = components['schemas']['InputAnswer'];
+
+/** POST/GET /v1/jobs, GET/DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel, POST /v1/jobs/{id}/input. */
 export function registerJobRoutes(
   app: FastifyInstance,
   api: ApiDescription,
@@ -94,6 +97,15 @@ export function registerJobRoutes(
     { schema: { params: api.params('cancelJob') } },
     async (request, reply) => {
       const record = await jobs.cancel(request.owner, request.params.id);
+      return reply.code(202).send(present(record, request.owner));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: InputAnswerBody }>(
+    '/v1/jobs/:id/input',
+    { schema: { params: api.params('answerInput'), body: api.body('answerInput') } },
+    async (request, reply) => {
+      const record = await jobs.respond(request.owner, request.params.id, request.body);
       return reply.code(202).send(present(record, request.owner));
     },
   );

@@ -18,7 +18,13 @@ import net from 'node:net';
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import request from 'supertest';
 import type { UpstreamConfig } from '../../src/config/index.js';
-import { ROOT, fixtureStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
+import {
+  ROOT,
+  everythingStdio,
+  fixtureStdio,
+  startGateway,
+  type TestGateway,
+} from '../helpers/gateway.js';
 import { OpenApiDocument, type Exchange, type Verdict } from '../helpers/openapi-validator.js';
 import { holdRequest, parseResponses, rawExchange } from '../helpers/raw-http.js';
 import { redisForTests, startPrivateRedis } from '../helpers/redis.js';
@@ -503,6 +509,24 @@ describe('open gateway', () => {
       const bad = url.replace(other.id, BAD_SEGMENT);
       await a.send(method, bad, { status: 400, code: 'INVALID_REQUEST' });
     }
+    // Answers to input requests: a job with none open, and bodies that are not answers.
+    const input = `/v1/jobs/${other.id}/input`;
+    const decline = { requestId: 'AAAAAAAAAAAAAAAA', action: 'decline' };
+    await a.send('POST', input, { status: 409, code: 'INPUT_NOT_PENDING' }, { json: decline });
+    await a.send('POST', input, { status: 400, code: 'INVALID_REQUEST' }, { json: { action: 1 } });
+    await a.send('POST', input, { status: 413, code: 'BODY_TOO_LARGE' }, { json: OVER_1_MIB });
+    await a.send(
+      'POST',
+      input,
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { raw: 'please', type: 'text/plain' },
+    );
+    await a.send(
+      'POST',
+      `/v1/jobs/${'0'.repeat(26)}/input`,
+      { status: 404, code: 'JOB_NOT_FOUND' },
+      { json: decline },
+    );
     await a.send('POST', `/v1/jobs/${other.id}/cancel`, 202, { json: { reason: 'ignored' } });
     await a.send('DELETE', `/v1/jobs/${other.id}`, 204, { json: {} });
   });
@@ -747,6 +771,9 @@ test('internal errors are 500 INTERNAL_ERROR problems on every route that docume
   await a.send('GET', `/v1/jobs/${job.id}`, internal);
   await a.send('DELETE', `/v1/jobs/${job.id}`, internal);
   await a.send('POST', `/v1/jobs/${job.id}/cancel`, internal);
+  await a.send('POST', `/v1/jobs/${job.id}/input`, internal, {
+    json: { requestId: 'AAAAAAAAAAAAAAAA', action: 'decline' },
+  });
   await a.stream(`/v1/jobs/${job.id}/events`, internal);
   await a.stream(`/v1/events?job=${job.id}`, internal);
   await a.send('POST', '/v1/stream-tokens', internal, { json: { jobs: [job.id] } });
@@ -850,6 +877,9 @@ test(
     await a.send('GET', `/v1/jobs/${job.id}`, down);
     await a.send('DELETE', `/v1/jobs/${job.id}`, down);
     await a.send('POST', `/v1/jobs/${job.id}/cancel`, down);
+    await a.send('POST', `/v1/jobs/${job.id}/input`, down, {
+      json: { requestId: 'AAAAAAAAAAAAAAAA', action: 'decline' },
+    });
     await a.stream(`/v1/jobs/${job.id}/events`, down);
     await a.stream(`/v1/events?job=${job.id}`, down);
     await a.send('POST', '/v1/stream-tokens', down, { json: { jobs: [job.id] } });
@@ -885,11 +915,41 @@ const REDIS_ONLY = new Set<string>(
     'GET /v1/jobs/{id}',
     'DELETE /v1/jobs/{id}',
     'POST /v1/jobs/{id}/cancel',
+    'POST /v1/jobs/{id}/input',
     'GET /v1/jobs/{id}/events',
     'GET /v1/events',
     'POST /v1/stream-tokens',
   ].map((op) => `${op} 503`),
 );
+
+test('answering an input request: a misfit answer, then the answer', async (t) => {
+  const gw = await startGateway(t, { upstreams: [everythingStdio()] });
+  const a = api(gw, t);
+  const job = await a.start({
+    server: 'everything',
+    tool: 'simulate-research-query',
+    arguments: { topic: 'python', ambiguous: true },
+  });
+  const asked = await waitUntil(
+    async () =>
+      (await a.send('GET', `/v1/jobs/${job.id}`, 200)).json.pendingInput?.[0] as
+        { requestId: string } | undefined,
+    'the input request',
+    60_000,
+  );
+  const input = `/v1/jobs/${job.id}/input`;
+  const misfit = await a.send(
+    'POST',
+    input,
+    { status: 400, code: 'INVALID_INPUT' },
+    { json: { requestId: asked.requestId, action: 'accept', content: { interpretation: 7 } } },
+  );
+  assert.equal(misfit.json.errors[0].pointer, '/content/interpretation');
+  const answered = await a.send('POST', input, 202, {
+    json: { requestId: asked.requestId, action: 'decline' },
+  });
+  assert.deepEqual(answered.json.pendingInput, []);
+});
 
 /** Runs after every test of the file, in whatever order they ran. */
 after((context) => {

@@ -7,7 +7,7 @@ import { waitUntil } from '../helpers/wait.js';
 import { openSse, parsed } from '../helpers/sse-client.js';
 
 // prettier-ignore
-const JOB_FIELDS = ['createdAt', 'error', 'finishedAt', 'id', 'links', 'progress', 'result', 'server', 'startedAt', 'status', 'tool'];
+const JOB_FIELDS = ['createdAt', 'error', 'finishedAt', 'id', 'lastInput', 'links', 'pendingInput', 'progress', 'result', 'server', 'startedAt', 'status', 'statusMessage', 'task', 'tool'];
 const JOB_ID = /^[0-9a-v]{26}$/;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -414,7 +414,9 @@ describe('the dashboard in headless Chromium', { skip: launched.reason ?? false 
     try {
       const form = await chooseTool(page, 'demo', 'countdown');
       await form.getByLabel('seconds').fill('40');
-      await form.getByLabel('intervalMs').fill('100');
+      // Long enough (12 s) that the refused reconnect and the new stream happen while the job
+      // runs, even on a loaded machine: this test is about resuming a live job.
+      await form.getByLabel('intervalMs').fill('300');
       const id = await startFromForm(page);
       const card = cardOf(page, id);
       await waitForProgress(card, 5);
